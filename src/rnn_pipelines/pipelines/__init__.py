@@ -1,0 +1,1 @@
+"""The project's pipelines, one folder per stage."""
