@@ -55,5 +55,8 @@ class TextCorpusDataset(AbstractDataset[None, str]):
         raise DatasetError("TextCorpusDataset is read-only.")
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": self._spec.filepath, "mirror": self._spec.mirror,
-                "cache_dir": self._spec.cache_dir}
+        return {
+            "filepath": self._spec.filepath,
+            "mirror": self._spec.mirror,
+            "cache_dir": self._spec.cache_dir,
+        }

@@ -165,5 +165,8 @@ class ImdbReviewsDataset(AbstractDataset[None, pd.DataFrame]):
         raise DatasetError("ImdbReviewsDataset is read-only: it reads the raw reviews.")
 
     def _describe(self) -> dict[str, Any]:
-        return {"filepath": self._spec.filepath, "mirror": self._spec.mirror,
-                "cache_dir": self._spec.cache_dir}
+        return {
+            "filepath": self._spec.filepath,
+            "mirror": self._spec.mirror,
+            "cache_dir": self._spec.cache_dir,
+        }

@@ -97,8 +97,7 @@ def resolve_source(spec: SourceSpec, *, allow_download: bool = True) -> Path:
         download(spec.remote, destination)
     except (OSError, DatasetError) as err:
         raise DatasetError(
-            f"{spec.name}: no local copy found and the download of {spec.remote.url} failed ({err}). "
-            f"{where}"
+            f"{spec.name}: no local copy found and the download of {spec.remote.url} failed ({err}). {where}"
         ) from err
     return destination
 

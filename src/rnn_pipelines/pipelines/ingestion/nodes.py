@@ -31,9 +31,8 @@ def _assign_splits(labels: pd.Series, test_fraction: float, seed: int) -> pd.Ser
 def _sample_per_group(table: pd.DataFrame, per_group: int | None, seed: int) -> pd.DataFrame:
     if not per_group:
         return table
-    groups = table.groupby(["split", "label"], dropna=False, group_keys=False)
-    sampled = groups.apply(lambda g: g.sample(n=min(per_group, len(g)), random_state=seed))
-    return sampled.sort_index()
+    shuffled = table.sample(frac=1.0, random_state=seed)
+    return shuffled.groupby(["split", "label"], dropna=False).head(per_group).sort_index()
 
 
 def build_review_table(raw: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
@@ -57,9 +56,9 @@ def build_review_table(raw: pd.DataFrame, options: dict[str, Any]) -> pd.DataFra
     table = pd.DataFrame(
         {
             "review_id": raw["review_id"].astype("string"),
-            "text": raw["text"].astype("string").str.replace(
-                _HTML_BREAK, options["html_line_break"], regex=True
-            ),
+            "text": raw["text"]
+            .astype("string")
+            .str.replace(_HTML_BREAK, options["html_line_break"], regex=True),
             "label": label,
             "rating": raw["rating"].astype("Int16"),
             "split": split,
@@ -108,7 +107,9 @@ def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.D
         largest = int(gaps.max())
         logger.warning(
             "Temperatures: %d gap(s) in the daily series, the largest %d days (first before %s)",
-            len(long_gaps), largest, long_gaps.iloc[0].date(),
+            len(long_gaps),
+            largest,
+            long_gaps.iloc[0].date(),
         )
     logger.info(
         "Temperatures: %d days from %s to %s", len(series), series["date"].min(), series["date"].max()

@@ -76,9 +76,7 @@ def run_suite(
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False}
     asset = context.data_sources.add_pandas(suite_name).add_dataframe_asset(suite_name)
-    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
-        batch_parameters={"dataframe": frame}
-    )
+    batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
     suite = gx.ExpectationSuite(name=suite_name, expectations=expectations)
     result = batch.validate(
         suite,

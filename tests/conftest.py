@@ -1,0 +1,118 @@
+"""Shared fixtures: tiny data sets made on the fly (no network, no real data) and a pipeline runner."""
+
+from __future__ import annotations
+
+import os
+import tarfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.pipeline import Pipeline
+from kedro.runner import SequentialRunner
+
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+# (split, polarity) -> [(file id, rating, text)]; every text distinct, ratings consistent with polarity.
+TINY_REVIEWS: dict[tuple[str, str], list[tuple[int, int, str]]] = {
+    ("train", "pos"): [
+        (0, 9, "A wonderful film.<br /><br />Loved it."),
+        (1, 7, "Good fun."),
+        (2, 10, "Superb!"),
+    ],
+    ("train", "neg"): [(0, 1, "Awful plot."), (1, 3, "Boring<br/>and long."), (2, 4, "Not great.")],
+    ("test", "pos"): [(0, 8, "Moving and funny."), (1, 10, "A classic."), (2, 7, "Worth a watch.")],
+    ("test", "neg"): [(0, 2, "Dreadful acting."), (1, 1, "Waste of time."), (2, 3, "Dull.")],
+}
+
+
+def write_acl_tree(root: Path, reviews: dict = TINY_REVIEWS, raw: dict[str, bytes] | None = None) -> Path:
+    """Write a miniature ``aclImdb/`` folder; ``raw`` adds files with exact bytes (relative paths)."""
+    base = root / "aclImdb"
+    for (split, polarity), items in reviews.items():
+        folder = base / split / polarity
+        folder.mkdir(parents=True, exist_ok=True)
+        for file_id, rating, text in items:
+            (folder / f"{file_id}_{rating}.txt").write_text(text, encoding="utf-8")
+    for relative, content in (raw or {}).items():
+        path = base / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(content)
+    (base / "README").write_text("miniature aclImdb for tests\n")
+    return base
+
+
+def write_acl_archive(root: Path, name: str = "aclImdb_v1.tar.gz", **kwargs: Any) -> Path:
+    """Write a miniature aclImdb tree and pack it as a gzip tarball next to it."""
+    base = write_acl_tree(root / "tree", **kwargs)
+    archive = root / name
+    with tarfile.open(archive, "w:gz") as tar:
+        tar.add(base, arcname="aclImdb")
+    return archive
+
+
+@pytest.fixture
+def acl_tree(tmp_path: Path) -> Path:
+    return write_acl_tree(tmp_path)
+
+
+@pytest.fixture
+def acl_archive(tmp_path: Path) -> Path:
+    return write_acl_archive(tmp_path)
+
+
+@pytest.fixture
+def review_csv(tmp_path: Path) -> Path:
+    rows = [
+        (text, "positive" if pol == "pos" else "negative")
+        for (_, pol), items in TINY_REVIEWS.items()
+        for _, _, text in items
+    ]
+    path = tmp_path / "imdb_reviews.csv"
+    pd.DataFrame(rows, columns=["review", "sentiment"]).to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def temperature_csv(tmp_path: Path) -> Path:
+    dates = pd.date_range("1990-01-01", periods=400, freq="D")
+    frame = pd.DataFrame(
+        {"Date": dates.strftime("%Y-%m-%d"), "Temp": [f"{10 + i % 7}.5" for i in range(400)]}
+    )
+    path = tmp_path / "temps.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def run_pipeline(pipeline: Pipeline, datasets: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    """Run ``pipeline`` on a catalog of ``datasets`` (objects or plain data) plus ``params:<name>`` values."""
+    catalog = DataCatalog(
+        datasets={
+            name: value if hasattr(value, "load") and hasattr(value, "save") else MemoryDataset(value)
+            for name, value in datasets.items()
+        }
+    )
+    for name, value in params.items():
+        catalog[f"params:{name}"] = value
+    return SequentialRunner().run(pipeline, catalog)
+
+
+@pytest.fixture
+def pipeline_runner() -> Callable[..., dict[str, Any]]:
+    return run_pipeline
+
+
+@pytest.fixture
+def mirror() -> Path:
+    """The real data mirror (``RNN_PIPELINES_DATA_MIRROR``); tests that need it skip when it is unset."""
+    value = os.environ.get("RNN_PIPELINES_DATA_MIRROR")
+    if not value:
+        pytest.skip("RNN_PIPELINES_DATA_MIRROR is not set: real-data tests need the data mirror folder")
+    path = Path(value)
+    if not path.is_dir():
+        pytest.fail(f"RNN_PIPELINES_DATA_MIRROR points at '{path}', which is not a folder")
+    return path

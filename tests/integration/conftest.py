@@ -1,0 +1,24 @@
+"""A throw-away copy of the project (conf, pyproject, empty data folders) to run whole pipelines in."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    root = tmp_path / "project"
+    root.mkdir()
+    shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
+    (root / "conf" / "local").mkdir()
+    (root / "src").mkdir()  # Kedro wants the folder; the package itself is installed
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    for layer in ("01_raw", "02_intermediate", "08_reporting"):
+        (root / "data" / layer).mkdir(parents=True)
+    return root

@@ -1,0 +1,76 @@
+"""Whole-project behaviour on tiny fixtures: CLI, configuration layering and failed runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+from rnn_pipelines.pipelines.validation.nodes import DataValidationError
+from tests.conftest import write_acl_archive
+
+KEDRO = [sys.executable, "-m", "kedro"]
+
+
+def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env.pop("RNN_PIPELINES_DATA_MIRROR", None)  # these runs must not depend on the real data
+    return subprocess.run(
+        [*KEDRO, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+
+
+def test_registry_lists_the_pipelines(project_copy: Path) -> None:
+    result = kedro(project_copy, "registry", "list")
+    assert result.returncode == 0, result.stderr
+    for name in ("__default__", "ingestion", "imdb_data", "corpus_data", "temperatures_data"):
+        assert f"- {name}" in result.stdout
+
+
+def test_cli_run_with_synthetic_temperatures_needs_no_data(project_copy: Path) -> None:
+    result = kedro(
+        project_copy, "run", "--pipeline=temperatures_data", "--params=temperature_source=synthetic"
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    series = pd.read_parquet(project_copy / "data/02_intermediate/temperatures.parquet")
+    assert len(series) == 3650 and series["date"].iloc[0] == pd.Timestamp("1981-01-01")
+
+
+def test_offline_with_no_data_fails_with_where_to_put_it(project_copy: Path) -> None:
+    (project_copy / "conf/local/catalog.yml").write_text(
+        "imdb_reviews_raw:\n  type: rnn_pipelines.datasets.ImdbReviewsDataset\n"
+        "  cache_dir: data/01_raw\n  download: false\n"
+    )
+    result = kedro(project_copy, "run", "--pipeline=imdb_data")
+    assert result.returncode != 0
+    output = " ".join((result.stdout + result.stderr).split())
+    assert "IMDB reviews: no local copy found" in output
+    assert "'aclImdb_v1.tar.gz'" in output and "RNN_PIPELINES_DATA_MIRROR" in output
+
+
+def test_failed_validation_keeps_the_previous_good_output(project_copy: Path, tmp_path: Path) -> None:
+    local = project_copy / "conf/local"
+    (local / "parameters_validation.yml").write_text("imdb_validation:\n  min_reviews: 4\n")
+    good = write_acl_archive(tmp_path / "good")
+    (local / "globals.yml").write_text(f"sources:\n  imdb: {good}\n")
+    bootstrap_project(project_copy)
+    with KedroSession.create(project_path=project_copy) as session:
+        session.run(pipeline_names=["imdb_data"])
+    output = project_copy / "data/02_intermediate/imdb_reviews.parquet"
+    good_bytes = output.read_bytes()
+
+    bad = write_acl_archive(tmp_path / "bad", raw={"train/pos/7_8.txt": b"   "})  # an empty review
+    (local / "globals.yml").write_text(f"sources:\n  imdb: {bad}\n")
+    with pytest.raises(DataValidationError, match=r"no empty or whitespace-only reviews[\s\S]*train/pos/7_8"):
+        with KedroSession.create(project_path=project_copy) as session:
+            session.run(pipeline_names=["imdb_data"])
+    assert output.read_bytes() == good_bytes
+    report = json.loads((project_copy / "data/08_reporting/validation/imdb_reviews.json").read_text())
+    assert report["success"] is False
