@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pandas as pd
@@ -32,6 +35,40 @@ def test_registry_lists_the_pipelines(project_copy: Path) -> None:
     assert result.returncode == 0, result.stderr
     for name in ("__default__", "ingestion", "imdb_data", "corpus_data", "temperatures_data"):
         assert f"- {name}" in result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_kedro_viz_serves_the_pipelines(project_copy: Path) -> None:
+    port = free_port()
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    server = subprocess.Popen(
+        [*KEDRO, "viz", "run", "--no-browser", "--host", "127.0.0.1", "--port", str(port)],
+        cwd=project_copy,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        graph = None
+        deadline = time.monotonic() + 120
+        while graph is None and time.monotonic() < deadline and server.poll() is None:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/main", timeout=5) as response:
+                    graph = json.load(response)
+            except OSError:
+                time.sleep(1)
+        assert graph is not None, "kedro viz did not answer within 120 s"
+        assert {p["id"] for p in graph["pipelines"]} >= {"ingestion", "imdb_data", "__default__"}
+        tasks = {n["name"] for n in graph["nodes"] if n["type"] == "task"}
+        assert {"build_review_table", "validate_imdb_reviews", "enforce_imdb_reviews_validation"} <= tasks
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_cli_run_with_synthetic_temperatures_needs_no_data(project_copy: Path) -> None:

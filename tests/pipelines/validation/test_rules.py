@@ -171,7 +171,11 @@ IMDB_CASES = {
         "split is one of ['train', 'test']",
         "test/neg/0_2",
     ),
-    "test split missing": (lambda f: f[f["split"] == "train"], "both splits are present", None),
+    "test split missing": (
+        lambda f: f[f["split"] == "train"],
+        "both splits are present",
+        "missing: ['test']",
+    ),
     "review in train and test": (
         lambda f: set_cell(f, "test/pos/0_8", "text", "train pos review number 0"),
         "train and test are disjoint",

@@ -40,6 +40,14 @@ def _printable(value: Any) -> Any:
     return str(value)
 
 
+def _observed(outcome: dict[str, Any]) -> Any:
+    # Set-containment expectations report what is missing instead of an observed value.
+    if outcome.get("observed_value") is None and "partial_missing_list" in outcome:
+        missing = outcome["partial_missing_list"]
+        return f"missing: {missing}" if missing else "all present"
+    return outcome.get("observed_value")
+
+
 def _summarise(result: dict[str, Any]) -> dict[str, Any]:
     outcome = result["result"]
     exception = result.get("exception_info") or {}
@@ -51,7 +59,7 @@ def _summarise(result: dict[str, Any]) -> dict[str, Any]:
             "description": config.get("description") or config["type"],
             "success": bool(result["success"]),
             "kwargs": kwargs,
-            "observed_value": outcome.get("observed_value"),
+            "observed_value": _observed(outcome),
             "element_count": outcome.get("element_count"),
             "unexpected_count": outcome.get("unexpected_count"),
             "unexpected_percent": outcome.get("unexpected_percent"),
@@ -152,7 +160,7 @@ def describe_failures(report: dict[str, Any]) -> str:
         elif item["unexpected_count"] is not None:
             detail = f"{item['unexpected_count']} of {item['element_count']} rows break it"
         else:
-            detail = f"observed {item['observed_value']!r}"
+            detail = f"observed {item['observed_value']}"
         lines.append(f"  - {item['description']} [{item['expectation']}{where}]: {detail}")
         lines.extend(f"      e.g. {example}" for example in item["examples"])
     return "\n".join(lines)
