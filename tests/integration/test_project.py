@@ -111,3 +111,15 @@ def test_failed_validation_keeps_the_previous_good_output(project_copy: Path, tm
     assert output.read_bytes() == good_bytes
     report = json.loads((project_copy / "data/08_reporting/validation/imdb_reviews.json").read_text())
     assert report["success"] is False
+
+
+def test_data_mirror_can_be_set_in_conf_local(project_copy: Path, tmp_path: Path) -> None:
+    mirror = tmp_path / "my_mirror"
+    write_acl_archive(mirror, name="aclImdb_v1.tar.gz")
+    local = project_copy / "conf/local"
+    (local / "globals.yml").write_text(f"data_mirror: {mirror}\n")
+    (local / "parameters_validation.yml").write_text("imdb_validation:\n  min_reviews: 4\n")
+    result = kedro(project_copy, "run", "--pipeline=imdb_data")  # the environment variable is unset here
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "using the data mirror copy" in " ".join(result.stdout.split() + result.stderr.split())
+    assert len(pd.read_parquet(project_copy / "data/02_intermediate/imdb_reviews.parquet")) == 12
