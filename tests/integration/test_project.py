@@ -23,7 +23,7 @@ KEDRO = [sys.executable, "-m", "kedro"]
 
 
 def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DO_NOT_TRACK": "1"}
+    env = {**os.environ, "DO_NOT_TRACK": "1", "COLUMNS": "300"}  # wide: rich does not wrap log lines
     env.pop("RNN_PIPELINES_DATA_MIRROR", None)  # these runs must not depend on the real data
     return subprocess.run(
         [*KEDRO, *args], cwd=project, env=env, capture_output=True, text=True, timeout=300, check=False
