@@ -1,23 +1,47 @@
 """Project pipelines."""
 
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from kedro.framework.project import settings
 from kedro.pipeline import Pipeline
 
-from rnn_pipelines.pipelines import ingestion, validation
+from rnn_pipelines.hooks import active_config_loader
+from rnn_pipelines.pipelines import ingestion, sentiment, validation
 
 DOMAINS = ("imdb", "corpus", "temperatures")
+
+
+def _parameters() -> dict[str, Any]:
+    """Parameters of the current run, or of the default environment outside a run (``kedro viz``)."""
+    loader = active_config_loader()
+    if loader is None:
+        loader = settings.CONFIG_LOADER_CLASS(
+            conf_source=str(Path.cwd() / settings.CONF_SOURCE),
+            env=os.environ.get("KEDRO_ENV"),
+            **settings.CONFIG_LOADER_ARGS,
+        )
+    return loader["parameters"]
 
 
 def register_pipelines() -> dict[str, Pipeline]:
     """Register the project's pipelines.
 
     ``ingestion`` reads and validates all three data sets; ``<domain>_data`` (``imdb_data``,
-    ``corpus_data``, ``temperatures_data``) does one. Validation is never registered alone: its
-    inputs only exist in memory, right after ingestion. Pipelines are composed explicitly rather
-    than with ``find_pipelines``, which in Kedro 1.7 only loads the folder named on the command line.
+    ``corpus_data``, ``temperatures_data``) does one. ``sentiment`` runs IMDB ingestion and validation,
+    then trains and compares every variant under ``sentiment.variants`` in the parameters.
+    Validation is never registered alone: its inputs only exist in memory, right after ingestion.
+    Pipelines are composed explicitly: Kedro 1.7's ``find_pipelines`` only loads the folders named
+    on the command line.
     """
     data = ingestion.create_pipeline() + validation.create_pipeline()
     pipelines = {"ingestion": data}
     for domain in DOMAINS:
         pipelines[f"{domain}_data"] = data.only_nodes_with_tags(domain)
+    variants = _parameters().get("sentiment", {}).get("variants", {})
+    pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(variants=variants)
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

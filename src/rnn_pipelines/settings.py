@@ -13,3 +13,7 @@ CONFIG_LOADER_ARGS = {
     # conf/smoke and conf/local list only the keys they change; the rest comes from conf/base.
     "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft"},
 }
+
+from rnn_pipelines.hooks import ConfigForRegistryHook  # noqa: E402
+
+HOOKS = (ConfigForRegistryHook(),)

@@ -1,0 +1,150 @@
+"""Build Keras models from a declarative spec, shared by the three domains.
+
+A variant is configuration, e.g.::
+
+    lstm:
+      layers:
+        - {type: Embedding, output_dim: 64, mask_zero: true}
+        - {type: LSTM, units: 128}
+
+Each layer is ``type`` (a class in ``keras.layers``) plus its keyword arguments; wrappers such as
+``Bidirectional`` take their inner layer as a nested spec under ``layer``. The domain adds its input and
+head (e.g. ``Dense(1, sigmoid)`` for sentiment) and fills values that come from the data (the
+``Embedding`` vocabulary size). Specs are checked before anything is built, so a typo fails before
+training with a message naming the variant and the key.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Mapping
+from typing import Any
+
+WRAPPERS = {"Bidirectional", "TimeDistributed"}  # layers that wrap another layer given under `layer`
+# Keras 3 raises on these when cuDNN would be used; keeping them at defaults keeps layers GPU-eligible.
+CUDNN_DEFAULTS = {
+    "activation": "tanh",
+    "recurrent_activation": "sigmoid",
+    "recurrent_dropout": 0,
+    "unroll": False,
+}
+CUDNN_LAYERS = {"LSTM", "GRU"}
+
+
+class ModelSpecError(ValueError):
+    """A variant's spec is malformed; the message names the variant, the layer and the key."""
+
+
+def _layer_class(variant: str, where: str, spec: Any) -> type:
+    import keras
+
+    if not isinstance(spec, Mapping) or "type" not in spec:
+        raise ModelSpecError(
+            f"variant '{variant}': {where} must be a mapping with a 'type' key, got {spec!r}"
+        )
+    layer_type = spec["type"]
+    cls = getattr(keras.layers, str(layer_type), None)
+    if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)):
+        raise ModelSpecError(
+            f"variant '{variant}': {where} has unknown layer type '{layer_type}' "
+            "(expected a keras.layers class such as LSTM, GRU, SimpleRNN, Dense, Dropout, Bidirectional)"
+        )
+    return cls
+
+
+def _check_arguments(variant: str, where: str, cls: type, kwargs: Mapping[str, Any]) -> None:
+    signature = inspect.signature(cls.__init__)
+    params = signature.parameters
+    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
+    required = [
+        name
+        for name, p in params.items()
+        if name != "self"
+        and p.default is inspect.Parameter.empty
+        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    ]
+    missing = [name for name in required if name not in kwargs]
+    if missing:
+        raise ModelSpecError(f"variant '{variant}': {where} ({cls.__name__}) is missing {missing}")
+    if not accepts_any:
+        unknown = [k for k in kwargs if k not in params]
+        if unknown:
+            raise ModelSpecError(f"variant '{variant}': {where} ({cls.__name__}) has unknown keys {unknown}")
+
+
+def validate_layer(variant: str, where: str, spec: Any, fill: Mapping[str, Mapping[str, Any]]) -> None:
+    """Raise ``ModelSpecError`` unless ``spec`` describes a buildable layer."""
+    cls = _layer_class(variant, where, spec)
+    kwargs = {**fill.get(cls.__name__, {}), **{k: v for k, v in spec.items() if k != "type"}}
+    if cls.__name__ in WRAPPERS:
+        validate_layer(variant, f"{where}.layer", kwargs.get("layer"), fill)
+        kwargs["layer"] = None
+    _check_arguments(variant, where, cls, kwargs)
+
+
+def validate_spec(variant: str, spec: Any, fill: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+    """Check a whole variant spec (``{layers: [...]}``) without building it."""
+    if not isinstance(spec, Mapping) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
+        raise ModelSpecError(f"variant '{variant}': needs a non-empty 'layers' list, got {spec!r}")
+    for index, layer in enumerate(spec["layers"]):
+        validate_layer(variant, f"layers[{index}]", layer, fill or {})
+
+
+def build_layer(spec: Mapping[str, Any], fill: Mapping[str, Mapping[str, Any]]) -> Any:
+    """Instantiate one layer; ``fill`` supplies per-type defaults that come from the data."""
+    import keras
+
+    cls = getattr(keras.layers, spec["type"])
+    kwargs = {**fill.get(cls.__name__, {}), **{k: v for k, v in spec.items() if k != "type"}}
+    if cls.__name__ in WRAPPERS:
+        kwargs["layer"] = build_layer(kwargs["layer"], fill)
+    return cls(**kwargs)
+
+
+def build_model(
+    variant: str,
+    spec: Mapping[str, Any],
+    *,
+    inputs: Any,
+    head: list[Mapping[str, Any]],
+    fill: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Any:
+    """Build a functional Keras model: ``inputs`` → the variant's layers → the domain's ``head``.
+
+    Args:
+        variant: The variant's name, used in messages and as the model name.
+        spec: ``{"layers": [...]}`` from the parameters.
+        inputs: A ``keras.Input`` (the domain decides shape and dtype).
+        head: Layer specs appended after the variant's layers (e.g. ``Dense(1, sigmoid)``).
+        fill: Per-layer-type defaults from the data, e.g. ``{"Embedding": {"input_dim": 10000}}``.
+
+    Raises:
+        ModelSpecError: Unknown layer type, missing or unknown argument.
+    """
+    import keras
+
+    fill = fill or {}
+    validate_spec(variant, spec, fill)
+    for index, layer in enumerate(head):
+        validate_layer(variant, f"head[{index}]", layer, fill)
+    x = inputs
+    for layer_spec in [*spec["layers"], *head]:
+        x = build_layer(layer_spec, fill)(x)
+    return keras.Model(inputs, x, name=variant)
+
+
+def cudnn_ineligible(spec: Mapping[str, Any]) -> list[str]:
+    """Names the LSTM/GRU arguments that would stop cuDNN kernels from being used (empty when eligible)."""
+    problems = []
+
+    def visit(where: str, layer: Mapping[str, Any]) -> None:
+        if layer.get("type") in WRAPPERS and isinstance(layer.get("layer"), Mapping):
+            visit(f"{where}.layer", layer["layer"])
+        elif layer.get("type") in CUDNN_LAYERS:
+            for key, default in CUDNN_DEFAULTS.items():
+                if key in layer and layer[key] != default:
+                    problems.append(f"{where}.{key}={layer[key]!r}")
+
+    for index, layer in enumerate(spec.get("layers", [])):
+        visit(f"layers[{index}]", layer)
+    return problems

@@ -1,0 +1,123 @@
+"""Fit a Keras model with the project's training conventions, shared by the three domains.
+
+Seeds, device strategy, mixed precision, early stopping with best weights restored, a ``.keras``
+checkpoint per epoch, resume after an interruption (``keras.callbacks.BackupAndRestore``) and a log
+line per epoch.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+STRATEGIES = ("default", "mirrored")
+
+
+def configure_devices(training: dict[str, Any]) -> AbstractContextManager:
+    """Set seeds and precision, and return the scope to build the model in.
+
+    ``distribution: default`` uses TensorFlow's default strategy (one GPU when present, else CPU);
+    ``mirrored`` replicates over all visible GPUs. ``mixed_precision`` only takes effect on a GPU.
+    """
+    import keras
+    import tensorflow as tf
+
+    keras.utils.set_random_seed(training["seed"])
+    gpus = tf.config.list_physical_devices("GPU")
+    policy = "mixed_float16" if training.get("mixed_precision") and gpus else "float32"
+    keras.mixed_precision.set_global_policy(policy)
+    distribution = training.get("distribution", "default")
+    if distribution not in STRATEGIES:
+        raise ValueError(f"training.distribution must be one of {STRATEGIES}, got '{distribution}'")
+    strategy = (
+        tf.distribute.MirroredStrategy() if distribution == "mirrored" else tf.distribute.get_strategy()
+    )
+    logger.info(
+        "Training on %s (%d GPU(s)), precision %s, strategy %s",
+        "GPU" if gpus else "CPU",
+        len(gpus),
+        policy,
+        type(strategy).__name__,
+    )
+    return strategy.scope()
+
+
+class EpochLogger:
+    """A Keras callback that logs one line per epoch (Keras' own progress bar prints to stdout)."""
+
+    def __new__(cls, name: str, epochs: int) -> Any:
+        import keras
+
+        class _Logger(keras.callbacks.Callback):
+            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+                self._start = time.perf_counter()
+
+            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+                values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
+                took = time.perf_counter() - self._start
+                logger.info("%s epoch %d/%d (%.0f s): %s", name, epoch + 1, epochs, took, values)
+
+        return _Logger()
+
+
+def fit(
+    name: str,
+    build: Callable[[], Any],
+    train: Any,
+    validation: Any,
+    training: dict[str, Any],
+) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
+    """Build (inside the device scope), compile and fit a model.
+
+    Args:
+        name: Used for log lines and the checkpoint folder.
+        build: Returns a compiled model; called inside the distribution scope.
+        train, validation: ``tf.data`` datasets of ``(inputs, targets)`` batches.
+        training: ``epochs``, ``seed``, ``early_stopping_patience``, ``checkpoint_dir``, and the keys
+            of ``configure_devices``.
+
+    Returns:
+        The model with the best validation-loss weights, its per-epoch history, and a summary
+        (``epochs_run``, ``best_epoch``, ``train_seconds``, ``parameters``).
+    """
+    import keras
+
+    with configure_devices(training):
+        model = build()
+    checkpoints = Path(training["checkpoint_dir"]) / name
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    callbacks = [
+        keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=training["early_stopping_patience"], restore_best_weights=True
+        ),
+        # resumes an interrupted fit from its last finished epoch; removed once the fit completes
+        keras.callbacks.BackupAndRestore(str(checkpoints / "backup")),
+        keras.callbacks.ModelCheckpoint(str(checkpoints / "epoch_{epoch:02d}.keras")),
+        EpochLogger(name, training["epochs"]),
+    ]
+    start = time.perf_counter()
+    history = model.fit(
+        train,
+        validation_data=validation,
+        epochs=training["epochs"],
+        callbacks=callbacks,
+        verbose=0,
+        shuffle=False,  # the tf.data pipeline shuffles (seeded) itself
+    )
+    seconds = time.perf_counter() - start
+    curves = {k: [float(v) for v in values] for k, values in history.history.items()}
+    best_epoch = int(min(range(len(curves["val_loss"])), key=curves["val_loss"].__getitem__)) + 1
+    summary = {
+        "epochs_run": len(curves["val_loss"]),
+        "best_epoch": best_epoch,
+        "train_seconds": round(seconds, 2),
+        "parameters": int(model.count_params()),
+    }
+    logger.info("%s: %s", name, summary)
+    return model, curves, summary

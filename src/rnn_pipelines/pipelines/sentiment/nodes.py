@@ -1,0 +1,274 @@
+"""Sentiment nodes: split, tokenize, encode, train each variant, evaluate, compare, select."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnn_pipelines.models import builder, text, training
+
+logger = logging.getLogger(__name__)
+
+SPLIT_COLUMNS = ["review_id", "text", "label"]
+
+
+def split_reviews(
+    reviews: pd.DataFrame, options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Carve a stratified, seeded validation set out of the official train split.
+
+    The official test split is returned untouched and is used only for the final evaluation.
+
+    Args:
+        reviews: The validated IMDB table.
+        options: ``validation_size`` (fraction of train) and ``seed``.
+
+    Returns:
+        ``train``, ``validation`` and ``test`` tables with ``review_id, text, label``.
+    """
+    from sklearn.model_selection import train_test_split
+
+    official_train = reviews.loc[reviews["split"] == "train", SPLIT_COLUMNS]
+    test = reviews.loc[reviews["split"] == "test", SPLIT_COLUMNS].reset_index(drop=True)
+    train, validation = train_test_split(
+        official_train,
+        test_size=options["validation_size"],
+        stratify=official_train["label"],
+        random_state=options["seed"],
+    )
+    logger.info("Sentiment split: %d train, %d validation, %d test", len(train), len(validation), len(test))
+    return train.reset_index(drop=True), validation.reset_index(drop=True), test
+
+
+def fit_tokenizer(train: pd.DataFrame, tokenization: dict[str, Any]) -> dict[str, Any]:
+    """Fit the vocabulary on the training split only.
+
+    Returns:
+        The tokenizer: its settings (``standardize``, ``sequence_length``, ``truncate``) and
+        ``vocabulary`` (padding ``""`` and ``[UNK]`` first), everything needed to rebuild it.
+    """
+    vocabulary = text.fit_vocabulary(
+        train["text"].tolist(), max_tokens=tokenization["max_tokens"], standardize=tokenization["standardize"]
+    )
+    logger.info("Vocabulary: %d tokens fitted on %d training reviews", len(vocabulary), len(train))
+    return {
+        "standardize": tokenization["standardize"],
+        "sequence_length": tokenization["sequence_length"],
+        "truncate": tokenization["truncate"],
+        "vocabulary": vocabulary,
+    }
+
+
+def encode_reviews(
+    train: pd.DataFrame, validation: pd.DataFrame, test: pd.DataFrame, tokenizer: dict[str, Any]
+) -> dict[str, dict[str, np.ndarray]]:
+    """Encode every split once, so retraining a variant never re-tokenizes.
+
+    Returns:
+        ``{split: {"x": int32 [n, sequence_length], "y": int8 [n]}}`` for train, validation and test.
+    """
+    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
+    encoded = {}
+    for name, frame in (("train", train), ("validation", validation), ("test", test)):
+        x = text.encode_texts(frame["text"].tolist(), tokenizer["vocabulary"], **settings)
+        encoded[name] = {"x": x, "y": frame["label"].to_numpy(dtype=np.int8)}
+    oov = float(np.mean(encoded["test"]["x"][encoded["test"]["x"] > 0] == text.OOV))
+    logger.info("Encoded splits; %.1f%% of test tokens are out of vocabulary", 100 * oov)
+    return encoded
+
+
+def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[str, list[str]]:
+    """Check every variant spec before any training starts.
+
+    Returns:
+        Per variant, the arguments that would stop cuDNN kernels (logged as warnings).
+
+    Raises:
+        ModelSpecError: A spec is malformed; the message names the variant and key.
+    """
+    fill = {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
+    problems = {}
+    for name, spec in variants.items():
+        builder.validate_spec(name, spec, fill)
+        problems[name] = builder.cudnn_ineligible(spec)
+        if problems[name]:
+            logger.warning("Variant %s will not use cuDNN kernels on a GPU: %s", name, problems[name])
+    return problems
+
+
+def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = None) -> Any:
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((split["x"], split["y"].astype(np.float32)))
+    if seed is not None:
+        data = data.shuffle(len(split["y"]), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def train_classifier(
+    model_input: dict[str, dict[str, np.ndarray]],
+    tokenizer: dict[str, Any],
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    head: list[dict[str, Any]],
+    variant_checks: dict[str, list[str]],
+    *,
+    variant: str,
+) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
+    """Build ``variant`` from its spec and fit it on the train split, early-stopping on validation.
+
+    Args:
+        model_input: The encoded splits (test is not touched here).
+        tokenizer: Gives the vocabulary size and sequence length.
+        spec: The variant's ``layers``.
+        settings: Training settings (epochs, batch size, learning rate, seed, devices, checkpoints).
+        head: Layers appended to every variant (``Dense(1, sigmoid)``).
+        variant_checks: Output of ``check_variants``; makes training wait for every spec to pass.
+
+    Returns:
+        The fitted model, its per-epoch curves, and a training summary.
+    """
+    import keras
+
+    if settings.get("mixed_precision", False):  # the output layer stays float32 for a stable loss
+        head = [{**layer, "dtype": "float32"} for layer in head]
+
+    def build() -> Any:
+        inputs = keras.Input(shape=(tokenizer["sequence_length"],), dtype="int32", name="tokens")
+        fill = {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
+        model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=fill)
+        model.compile(
+            optimizer=keras.optimizers.Adam(settings["learning_rate"]),
+            loss="binary_crossentropy",
+            metrics=["accuracy"],
+        )
+        return model
+
+    return training.fit(
+        f"sentiment.{variant}",
+        build,
+        _dataset(model_input["train"], settings["batch_size"], seed=settings["seed"]),
+        _dataset(model_input["validation"], settings["batch_size"]),
+        settings,
+    )
+
+
+def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
+    """Accuracy, ROC AUC, F1 and the confusion matrix (rows: true 0/1, columns: predicted 0/1)."""
+    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, roc_auc_score
+
+    predicted = (probabilities >= 0.5).astype(int)
+    return {
+        "accuracy": float(accuracy_score(labels, predicted)),
+        "roc_auc": float(roc_auc_score(labels, probabilities)),
+        "f1": float(f1_score(labels, predicted)),
+        "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
+    }
+
+
+def evaluate_classifier(
+    model: Any, model_input: dict[str, dict[str, np.ndarray]], summary: dict[str, Any], *, variant: str
+) -> dict[str, Any]:
+    """Score a trained variant: validation accuracy (for selection) and test metrics (for the report)."""
+    scores = {}
+    for split in ("validation", "test"):
+        probabilities = model.predict(_dataset(model_input[split], 512), verbose=0).ravel()
+        scores[split] = classification_metrics(model_input[split]["y"], probabilities)
+    metrics = {
+        "variant": variant,
+        "kind": "rnn",
+        "val_accuracy": scores["validation"]["accuracy"],
+        "test_accuracy": scores["test"]["accuracy"],
+        "test_roc_auc": scores["test"]["roc_auc"],
+        "test_f1": scores["test"]["f1"],
+        "test_confusion_matrix": scores["test"]["confusion_matrix"],
+        **summary,
+    }
+    logger.info(
+        "%s: val accuracy %.4f, test accuracy %.4f",
+        variant,
+        metrics["val_accuracy"],
+        metrics["test_accuracy"],
+    )
+    return metrics
+
+
+def train_linear_challenger(train: pd.DataFrame, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+    """TF-IDF (word uni+bigrams) + logistic regression on the same training split.
+
+    Returns:
+        The fitted scikit-learn pipeline and a summary (``train_seconds``, ``parameters``).
+    """
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    model = make_pipeline(
+        TfidfVectorizer(
+            ngram_range=(1, options["ngram_max"]),
+            min_df=options["min_df"],
+            max_features=options["max_features"],
+            sublinear_tf=True,
+        ),
+        LogisticRegression(C=options["C"], max_iter=1000),
+    )
+    start = time.perf_counter()
+    model.fit(train["text"].tolist(), train["label"].to_numpy())
+    seconds = time.perf_counter() - start
+    classifier = model[-1]
+    summary = {
+        "epochs_run": None,
+        "best_epoch": None,
+        "train_seconds": round(seconds, 2),
+        "parameters": int(classifier.coef_.size + classifier.intercept_.size),
+    }
+    return model, summary
+
+
+def evaluate_linear_challenger(
+    model: Any, validation: pd.DataFrame, test: pd.DataFrame, summary: dict[str, Any]
+) -> dict[str, Any]:
+    """Score the linear challenger exactly like the RNN variants."""
+    scores = {
+        name: classification_metrics(
+            frame["label"].to_numpy(), model.predict_proba(frame["text"].tolist())[:, 1]
+        )
+        for name, frame in (("validation", validation), ("test", test))
+    }
+    return {
+        "variant": "linear_tfidf",
+        "kind": "linear",
+        "val_accuracy": scores["validation"]["accuracy"],
+        "test_accuracy": scores["test"]["accuracy"],
+        "test_roc_auc": scores["test"]["roc_auc"],
+        "test_f1": scores["test"]["f1"],
+        "test_confusion_matrix": scores["test"]["confusion_matrix"],
+        **summary,
+    }
+
+
+def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
+    """One row per variant and the linear challenger, best validation accuracy first."""
+    table = pd.DataFrame(
+        [{k: v for k, v in m.items() if k != "test_confusion_matrix"} for m in metrics.values()]
+    )
+    return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)
+
+
+def select_best_variant(comparison: pd.DataFrame) -> dict[str, Any]:
+    """The RNN variant with the best validation accuracy (never chosen on test), and how it compares."""
+    rnns = comparison[comparison["kind"] == "rnn"]
+    best = rnns.iloc[0]
+    linear = comparison[comparison["kind"] == "linear"]
+    choice = {
+        "variant": best["variant"],
+        "val_accuracy": float(best["val_accuracy"]),
+        "test_accuracy": float(best["test_accuracy"]),
+        "beats_linear_challenger": bool(linear.empty or best["val_accuracy"] > linear["val_accuracy"].max()),
+    }
+    logger.info("Best sentiment variant: %s", choice)
+    return choice
