@@ -52,24 +52,33 @@ def _layer_class(variant: str, where: str, spec: Any) -> type:
     return cls
 
 
+def _named_parameters(cls: type) -> tuple[set[str], list[str]]:
+    """Every keyword a layer accepts (its own and its base classes'), and those it requires."""
+    accepted: set[str] = set()
+    required: list[str] = []
+    for klass in cls.__mro__:
+        if "__init__" not in vars(klass):
+            continue
+        for name, p in inspect.signature(klass.__init__).parameters.items():
+            if name == "self" or p.kind in (inspect.Parameter.VAR_KEYWORD, inspect.Parameter.VAR_POSITIONAL):
+                continue
+            accepted.add(name)
+            if klass is cls and p.default is inspect.Parameter.empty:
+                required.append(name)
+    return accepted, required
+
+
 def _check_arguments(variant: str, where: str, cls: type, kwargs: Mapping[str, Any]) -> None:
-    signature = inspect.signature(cls.__init__)
-    params = signature.parameters
-    accepts_any = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values())
-    required = [
-        name
-        for name, p in params.items()
-        if name != "self"
-        and p.default is inspect.Parameter.empty
-        and p.kind in (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
-    ]
+    accepted, required = _named_parameters(cls)
+    problems = []
     missing = [name for name in required if name not in kwargs]
     if missing:
-        raise ModelSpecError(f"variant '{variant}': {where} ({cls.__name__}) is missing {missing}")
-    if not accepts_any:
-        unknown = [k for k in kwargs if k not in params]
-        if unknown:
-            raise ModelSpecError(f"variant '{variant}': {where} ({cls.__name__}) has unknown keys {unknown}")
+        problems.append(f"is missing {missing}")
+    unknown = [key for key in kwargs if key not in accepted]
+    if unknown:
+        problems.append(f"has unknown keys {unknown}")
+    if problems:
+        raise ModelSpecError(f"variant '{variant}': {where} ({cls.__name__}) {' and '.join(problems)}")
 
 
 def validate_layer(variant: str, where: str, spec: Any, fill: Mapping[str, Mapping[str, Any]]) -> None:

@@ -37,8 +37,6 @@ def to_fixed_length(ragged: Any, *, sequence_length: int, truncate: str) -> Any:
     """
     import tensorflow as tf
 
-    if truncate not in TRUNCATE_SIDES:
-        raise ValueError(f"truncate must be one of {TRUNCATE_SIDES}, got '{truncate}'")
     cut = ragged[:, :sequence_length] if truncate == "post" else ragged[:, -sequence_length:]
     dense = cut.to_tensor(default_value=PAD, shape=[None, sequence_length])
     empty = tf.equal(cut.row_lengths(), 0)
@@ -51,6 +49,9 @@ def encode_texts(
 ) -> np.ndarray:
     """Encode texts as an ``int32`` array of shape ``[len(texts), sequence_length]``."""
     import tensorflow as tf
+
+    if truncate not in TRUNCATE_SIDES:
+        raise ValueError(f"tokenization.truncate must be one of {TRUNCATE_SIDES}, got '{truncate}'")
 
     vectorizer = make_vectorizer(vocabulary, standardize=standardize)
     batches = tf.data.Dataset.from_tensor_slices(np.asarray(texts, dtype=object)).batch(2048)

@@ -63,21 +63,32 @@ def fit_tokenizer(train: pd.DataFrame, tokenization: dict[str, Any]) -> dict[str
     }
 
 
+def _encode(frame: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[str, np.ndarray]:
+    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
+    x = text.encode_texts(frame["text"].tolist(), tokenizer["vocabulary"], **settings)
+    return {"x": x, "y": frame["label"].to_numpy(dtype=np.int8)}
+
+
 def encode_reviews(
-    train: pd.DataFrame, validation: pd.DataFrame, test: pd.DataFrame, tokenizer: dict[str, Any]
+    train: pd.DataFrame, validation: pd.DataFrame, tokenizer: dict[str, Any]
 ) -> dict[str, dict[str, np.ndarray]]:
-    """Encode every split once, so retraining a variant never re-tokenizes.
+    """Encode the training and validation splits once, so retraining a variant never re-tokenizes.
 
     Returns:
-        ``{split: {"x": int32 [n, sequence_length], "y": int8 [n]}}`` for train, validation and test.
+        ``{"train" | "validation": {"x": int32 [n, sequence_length], "y": int8 [n]}}``.
     """
-    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
-    encoded = {}
-    for name, frame in (("train", train), ("validation", validation), ("test", test)):
-        x = text.encode_texts(frame["text"].tolist(), tokenizer["vocabulary"], **settings)
-        encoded[name] = {"x": x, "y": frame["label"].to_numpy(dtype=np.int8)}
-    oov = float(np.mean(encoded["test"]["x"][encoded["test"]["x"] > 0] == text.OOV))
-    logger.info("Encoded splits; %.1f%% of test tokens are out of vocabulary", 100 * oov)
+    return {"train": _encode(train, tokenizer), "validation": _encode(validation, tokenizer)}
+
+
+def encode_test_reviews(test: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[str, np.ndarray]:
+    """Encode the official test split, kept apart so nothing upstream of training can read it."""
+    encoded = _encode(test, tokenizer)
+    tokens = encoded["x"][encoded["x"] > 0]
+    logger.info(
+        "Encoded %d test reviews; %.1f%% of their tokens are out of vocabulary",
+        len(test),
+        100 * float(np.mean(tokens == text.OOV)),
+    )
     return encoded
 
 
@@ -122,7 +133,7 @@ def train_classifier(
     """Build ``variant`` from its spec and fit it on the train split, early-stopping on validation.
 
     Args:
-        model_input: The encoded splits (test is not touched here).
+        model_input: The encoded train and validation splits.
         tokenizer: Gives the vocabulary size and sequence length.
         spec: The variant's ``layers``.
         settings: Training settings (epochs, batch size, learning rate, seed, devices, checkpoints).
@@ -171,13 +182,18 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dic
 
 
 def evaluate_classifier(
-    model: Any, model_input: dict[str, dict[str, np.ndarray]], summary: dict[str, Any], *, variant: str
+    model: Any,
+    model_input: dict[str, dict[str, np.ndarray]],
+    test_input: dict[str, np.ndarray],
+    summary: dict[str, Any],
+    *,
+    variant: str,
 ) -> dict[str, Any]:
     """Score a trained variant: validation accuracy (for selection) and test metrics (for the report)."""
     scores = {}
-    for split in ("validation", "test"):
-        probabilities = model.predict(_dataset(model_input[split], 512), verbose=0).ravel()
-        scores[split] = classification_metrics(model_input[split]["y"], probabilities)
+    for split, data in (("validation", model_input["validation"]), ("test", test_input)):
+        probabilities = model.predict(_dataset(data, 512), verbose=0).ravel()
+        scores[split] = classification_metrics(data["y"], probabilities)
     metrics = {
         "variant": variant,
         "kind": "rnn",

@@ -11,6 +11,7 @@ from rnn_pipelines.pipelines.sentiment.nodes import (
     check_variants,
     compare_variants,
     encode_reviews,
+    encode_test_reviews,
     evaluate_classifier,
     evaluate_linear_challenger,
     fit_tokenizer,
@@ -20,7 +21,12 @@ from rnn_pipelines.pipelines.sentiment.nodes import (
     train_linear_challenger,
 )
 
-SHARED_INPUTS = {"sentiment_model_input", "sentiment_tokenizer", "sentiment_variant_checks"}
+SHARED_INPUTS = {
+    "sentiment_model_input",
+    "sentiment_test_input",
+    "sentiment_tokenizer",
+    "sentiment_variant_checks",
+}
 SHARED_PARAMETERS = {"params:sentiment.training", "params:sentiment.head"}
 
 
@@ -51,7 +57,7 @@ def variant_pipeline(variant: str) -> Pipeline:
             ),
             Node(
                 _bound(evaluate_classifier, variant=variant),
-                inputs=["model", "sentiment_model_input", "training_summary"],
+                inputs=["model", "sentiment_model_input", "sentiment_test_input", "training_summary"],
                 outputs="metrics",
                 name="evaluate_classifier",
             ),
@@ -87,9 +93,15 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
             ),
             Node(
                 encode_reviews,
-                inputs=["sentiment_train", "sentiment_validation", "sentiment_test", "sentiment_tokenizer"],
+                inputs=["sentiment_train", "sentiment_validation", "sentiment_tokenizer"],
                 outputs="sentiment_model_input",
                 name="encode_reviews",
+            ),
+            Node(
+                encode_test_reviews,
+                inputs=["sentiment_test", "sentiment_tokenizer"],
+                outputs="sentiment_test_input",
+                name="encode_test_reviews",
             ),
             Node(
                 check_variants,

@@ -1,0 +1,117 @@
+"""The model builder turns every default variant into the declared layers, and rejects bad specs early."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rnn_pipelines.models.builder import ModelSpecError, build_model, cudnn_ineligible, validate_spec
+
+ROOT = Path(__file__).resolve().parents[2]
+SENTIMENT = yaml.safe_load((ROOT / "conf/base/parameters_sentiment.yml").read_text())["sentiment"]
+VOCABULARY, LENGTH = SENTIMENT["tokenization"]["max_tokens"], SENTIMENT["tokenization"]["sequence_length"]
+FILL = {"Embedding": {"input_dim": VOCABULARY}}
+
+# variant -> [(layer class, output shape)] after the input, ending with the Dense(1, sigmoid) head
+EXPECTED = {
+    "simple_rnn": [("Embedding", (None, LENGTH, 64)), ("SimpleRNN", (None, 64)), ("Dense", (None, 1))],
+    "lstm": [("Embedding", (None, LENGTH, 64)), ("LSTM", (None, 128)), ("Dense", (None, 1))],
+    "gru": [("Embedding", (None, LENGTH, 64)), ("GRU", (None, 128)), ("Dense", (None, 1))],
+    "bilstm": [("Embedding", (None, LENGTH, 64)), ("Bidirectional", (None, 128)), ("Dense", (None, 1))],
+    "stacked": [
+        ("Embedding", (None, LENGTH, 64)),
+        ("Bidirectional", (None, LENGTH, 128)),
+        ("Dropout", (None, LENGTH, 128)),
+        ("LSTM", (None, 32)),
+        ("Dropout", (None, 32)),
+        ("Dense", (None, 32)),
+        ("Dense", (None, 1)),
+    ],
+}
+
+
+def build(variant: str, spec: dict) -> object:
+    import keras
+
+    inputs = keras.Input(shape=(LENGTH,), dtype="int32")
+    return build_model(variant, spec, inputs=inputs, head=SENTIMENT["head"], fill=FILL)
+
+
+def test_defaults_cover_the_seed_variants() -> None:
+    assert set(SENTIMENT["variants"]) == set(EXPECTED)
+
+
+@pytest.mark.parametrize("variant", EXPECTED)
+def test_default_variant_has_the_declared_layers_and_shapes(variant: str) -> None:
+    model = build(variant, SENTIMENT["variants"][variant])
+    layers = [(type(layer).__name__, tuple(layer.output.shape)) for layer in model.layers[1:]]
+    assert layers == EXPECTED[variant]
+    assert model.layers[-1].activation.__name__ == "sigmoid"
+    assert model.name == variant
+
+
+def test_seed_000_lstm_parameter_count() -> None:
+    model = build("lstm", SENTIMENT["variants"]["lstm"])
+    embedding = VOCABULARY * 64
+    lstm = 4 * (128 * (64 + 128) + 128)
+    assert model.count_params() == embedding + lstm + (128 + 1)
+
+
+@pytest.mark.parametrize("variant", EXPECTED)
+def test_default_variants_are_cudnn_eligible(variant: str) -> None:
+    assert cudnn_ineligible(SENTIMENT["variants"][variant]) == []
+
+
+def test_recurrent_dropout_is_reported_as_cudnn_ineligible() -> None:
+    spec = {
+        "layers": [{"type": "Bidirectional", "layer": {"type": "GRU", "units": 8, "recurrent_dropout": 0.2}}]
+    }
+    assert cudnn_ineligible(spec) == ["layers[0].layer.recurrent_dropout=0.2"]
+
+
+@pytest.mark.parametrize(
+    ("spec", "message"),
+    [
+        (
+            {"layers": [{"type": "LSTMM", "units": 8}]},
+            r"variant 'bad': layers\[0\] has unknown layer type 'LSTMM'",
+        ),
+        ({"layers": [{"type": "GRU"}]}, r"variant 'bad': layers\[0\] \(GRU\) is missing \['units'\]"),
+        (
+            {
+                "layers": [
+                    {"type": "Embedding", "output_dim": 8},
+                    {"type": "Bidirectional", "layer": {"type": "LSTM"}},
+                ]
+            },
+            r"variant 'bad': layers\[1\]\.layer \(LSTM\) is missing \['units'\]",
+        ),
+        (
+            {"layers": [{"type": "Dense", "unit": 4}]},
+            r"\(Dense\) is missing \['units'\] and has unknown keys \['unit'\]",
+        ),
+        ({"layers": [{"units": 4}]}, r"layers\[0\] must be a mapping with a 'type' key"),
+        ({"layers": []}, r"variant 'bad': needs a non-empty 'layers' list"),
+        ({"layer": [{"type": "LSTM", "units": 4}]}, r"variant 'bad': needs a non-empty 'layers' list"),
+    ],
+)
+def test_bad_spec_names_variant_and_key(spec: dict, message: str) -> None:
+    with pytest.raises(ModelSpecError, match=message):
+        validate_spec("bad", spec, FILL)
+
+
+def test_base_layer_keywords_are_accepted() -> None:
+    validate_spec("ok", {"layers": [{"type": "LSTM", "units": 4, "name": "rnn", "dtype": "float32"}]}, FILL)
+
+
+def test_unknown_argument_is_named() -> None:
+    expected = r"layers\[0\] \(Embedding\) is missing \['output_dim'\] and has unknown keys \['output_dims'\]"
+    with pytest.raises(ModelSpecError, match=expected):
+        validate_spec("bad", {"layers": [{"type": "Embedding", "output_dims": 8}]}, FILL)
+
+
+def test_embedding_needs_the_vocabulary_size_from_the_data() -> None:
+    with pytest.raises(ModelSpecError, match=r"\(Embedding\) is missing \['input_dim'\]"):
+        validate_spec("bad", {"layers": [{"type": "Embedding", "output_dim": 8}]}, fill={})
