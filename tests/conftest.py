@@ -106,7 +106,7 @@ def pipeline_runner() -> Callable[..., dict[str, Any]]:
     return run_pipeline
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def mirror() -> Path:
     """The real data mirror (``RNN_PIPELINES_DATA_MIRROR``); tests that need it skip when it is unset."""
     value = os.environ.get("RNN_PIPELINES_DATA_MIRROR")

@@ -10,9 +10,9 @@ import pytest
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture
-def project_copy(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
+def make_project_copy(parent: Path) -> Path:
+    """Copy conf/ (without local), pyproject and the telemetry opt-out into ``parent/project``."""
+    root = parent / "project"
     root.mkdir()
     shutil.copytree(PROJECT_ROOT / "conf", root / "conf", ignore=shutil.ignore_patterns("local"))
     (root / "conf" / "local").mkdir()
@@ -22,3 +22,8 @@ def project_copy(tmp_path: Path) -> Path:
     for layer in ("01_raw", "02_intermediate", "08_reporting"):
         (root / "data" / layer).mkdir(parents=True)
     return root
+
+
+@pytest.fixture
+def project_copy(tmp_path: Path) -> Path:
+    return make_project_copy(tmp_path)

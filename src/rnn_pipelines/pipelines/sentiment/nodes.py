@@ -181,6 +181,13 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dic
     }
 
 
+def predict_texts(model: Any, tokenizer: dict[str, Any], texts: list[str]) -> np.ndarray:
+    """Positive-class probabilities for raw texts, encoded exactly as in training."""
+    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
+    x = text.encode_texts(list(texts), tokenizer["vocabulary"], **settings)
+    return model.predict(x, verbose=0).ravel()
+
+
 def evaluate_classifier(
     model: Any,
     model_input: dict[str, dict[str, np.ndarray]],

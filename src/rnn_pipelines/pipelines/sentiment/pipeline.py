@@ -136,6 +136,7 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
                 | {"linear_tfidf": "sentiment_linear_metrics"},
                 outputs="sentiment_comparison",
                 name="compare_variants",
+                namespace="sentiment",  # reads the namespaced sentiment.<variant>.metrics
             ),
             Node(
                 select_best_variant,
