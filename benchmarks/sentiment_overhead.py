@@ -1,0 +1,127 @@
+"""Overhead benchmark: the pipeline retraining the seed-000 LSTM vs a plain Keras script, A/B.
+
+Both train the same model (Embedding 64 → LSTM 128 → Dense 1) on the same splits for the same epochs.
+The pipeline side is what a user runs to retrain a variant: ``kedro run --pipeline=sentiment
+--from-nodes sentiment.lstm.train_classifier --to-nodes sentiment.lstm.train_classifier`` (tokenization
+cached in data/05_model_input by a preparation run that is not timed). The plain side reads the same
+split files, tokenizes and trains (benchmarks/plain_keras_lstm.py). Each side's whole process is timed
+(interpreter start and imports included), alternating A/B ``--repeats`` times in one session, and the
+figure is the ratio of medians pipeline/plain. Target: ≤ 1.0.
+
+Usage:
+    uv run python benchmarks/sentiment_overhead.py [--epochs 2] [--sample-per-group 2500] [--repeats 2]
+
+Figures are printed and written to data/08_reporting/benchmarks/sentiment_overhead.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "data/08_reporting/benchmarks/sentiment_overhead.json"
+logger = logging.getLogger("benchmarks.sentiment_overhead")
+
+
+def make_project(parent: Path, epochs: int, sample_per_group: int) -> Path:
+    """A throw-away copy of the project whose conf/local fixes the data sample and the epochs."""
+    project = parent / "project"
+    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
+    (project / "conf/local").mkdir()
+    (project / "src").mkdir()
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy(ROOT / name, project / name)
+    (project / "conf/local/parameters_ingestion.yml").write_text(
+        f"imdb_ingestion:\n  sample_per_group: {sample_per_group}\n"
+    )
+    (project / "conf/local/parameters_validation.yml").write_text("imdb_validation:\n  min_reviews: 1000\n")
+    # a fixed number of epochs on both sides: early stopping must not end the pipeline's run sooner
+    (project / "conf/local/parameters_sentiment.yml").write_text(
+        f"sentiment:\n  training:\n    epochs: {epochs}\n    early_stopping_patience: {epochs + 1}\n"
+    )
+    return project
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, str]:
+    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2", "COLUMNS": "200"}
+    start = time.perf_counter()
+    result = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    seconds = time.perf_counter() - start
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}")
+    return seconds, result.stdout + result.stderr
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument(
+        "--sample-per-group",
+        type=int,
+        default=2500,
+        help="reviews per (split, label); 2500 → 4,000 train / 1,000 validation",
+    )
+    parser.add_argument("--repeats", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    if not os.environ.get("RNN_PIPELINES_DATA_MIRROR"):
+        sys.exit("Set RNN_PIPELINES_DATA_MIRROR to the folder with the IMDB archive.")
+
+    kedro = [sys.executable, "-m", "kedro", "run", "--pipeline=sentiment"]
+    lstm = "sentiment.lstm.train_classifier"
+    with tempfile.TemporaryDirectory(prefix="rnn-overhead-") as tmp:
+        project = make_project(Path(tmp), args.epochs, args.sample_per_group)
+        logger.info("Preparing splits and cached encodings (not timed)...")
+        timed([*kedro, "--to-nodes=encode_reviews,check_variants"], project)
+        split = project / "data/03_primary/sentiment"
+        plain = [
+            sys.executable,
+            str(ROOT / "benchmarks/plain_keras_lstm.py"),
+            str(split / "train.parquet"),
+            str(split / "validation.parquet"),
+            str(args.epochs),
+        ]
+        pipeline = [*kedro, f"--from-nodes={lstm}", f"--to-nodes={lstm}"]
+        times: dict[str, list[float]] = {"pipeline": [], "plain": []}
+        for repeat in range(args.repeats):
+            for side, command in (("pipeline", pipeline), ("plain", plain)):
+                seconds, _ = timed(command, project)
+                times[side].append(seconds)
+                logger.info("repeat %d %-8s %.1f s", repeat + 1, side, seconds)
+
+    medians = {side: statistics.median(values) for side, values in times.items()}
+    result = {
+        "benchmark": "sentiment_overhead",
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "epochs": args.epochs,
+        "sample_per_group": args.sample_per_group,
+        "repeats": args.repeats,
+        "seconds": times,
+        "median_seconds": medians,
+        "ratio_pipeline_over_plain": round(medians["pipeline"] / medians["plain"], 3),
+        "target": "<= 1.0",
+    }
+    result["meets_target"] = result["ratio_pipeline_over_plain"] <= 1.0
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(result, indent=2))
+    print(
+        f"pipeline median {medians['pipeline']:.1f} s, plain median {medians['plain']:.1f} s, "
+        f"ratio pipeline/plain = {result['ratio_pipeline_over_plain']:.3f} (target <= 1.0) -> {OUT}"
+    )
+
+
+if __name__ == "__main__":
+    main()
