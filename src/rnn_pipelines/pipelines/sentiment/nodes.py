@@ -181,6 +181,22 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dic
     }
 
 
+def scorecard(
+    variant: str, kind: str, validation: dict[str, Any], test: dict[str, Any], summary: dict[str, Any]
+) -> dict[str, Any]:
+    """One comparison record: validation accuracy (selects), test metrics (reports), training summary."""
+    return {
+        "variant": variant,
+        "kind": kind,
+        "val_accuracy": validation["accuracy"],
+        "test_accuracy": test["accuracy"],
+        "test_roc_auc": test["roc_auc"],
+        "test_f1": test["f1"],
+        "test_confusion_matrix": test["confusion_matrix"],
+        **summary,
+    }
+
+
 def predict_texts(model: Any, tokenizer: dict[str, Any], texts: list[str]) -> np.ndarray:
     """Positive-class probabilities for raw texts, encoded exactly as in training."""
     settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
@@ -201,16 +217,7 @@ def evaluate_classifier(
     for split, data in (("validation", model_input["validation"]), ("test", test_input)):
         probabilities = model.predict(_dataset(data, 512), verbose=0).ravel()
         scores[split] = classification_metrics(data["y"], probabilities)
-    metrics = {
-        "variant": variant,
-        "kind": "rnn",
-        "val_accuracy": scores["validation"]["accuracy"],
-        "test_accuracy": scores["test"]["accuracy"],
-        "test_roc_auc": scores["test"]["roc_auc"],
-        "test_f1": scores["test"]["f1"],
-        "test_confusion_matrix": scores["test"]["confusion_matrix"],
-        **summary,
-    }
+    metrics = scorecard(variant, "rnn", scores["validation"], scores["test"], summary)
     logger.info(
         "%s: val accuracy %.4f, test accuracy %.4f",
         variant,
@@ -262,16 +269,7 @@ def evaluate_linear_challenger(
         )
         for name, frame in (("validation", validation), ("test", test))
     }
-    return {
-        "variant": "linear_tfidf",
-        "kind": "linear",
-        "val_accuracy": scores["validation"]["accuracy"],
-        "test_accuracy": scores["test"]["accuracy"],
-        "test_roc_auc": scores["test"]["roc_auc"],
-        "test_f1": scores["test"]["f1"],
-        "test_confusion_matrix": scores["test"]["confusion_matrix"],
-        **summary,
-    }
+    return scorecard("linear_tfidf", "linear", scores["validation"], scores["test"], summary)
 
 
 def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
