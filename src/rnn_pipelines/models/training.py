@@ -48,22 +48,21 @@ def configure_devices(training: dict[str, Any]) -> AbstractContextManager:
     return strategy.scope()
 
 
-class EpochLogger:
+def epoch_logger(name: str, epochs: int) -> Any:
     """A Keras callback that logs one line per epoch (Keras' own progress bar prints to stdout)."""
+    import keras
 
-    def __new__(cls, name: str, epochs: int) -> Any:
-        import keras
+    started: dict[str, float] = {}
 
-        class _Logger(keras.callbacks.Callback):
-            def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-                self._start = time.perf_counter()
+    def begin(epoch: int, logs: dict | None = None) -> None:
+        started["at"] = time.perf_counter()
 
-            def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-                values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
-                took = time.perf_counter() - self._start
-                logger.info("%s epoch %d/%d (%.0f s): %s", name, epoch + 1, epochs, took, values)
+    def end(epoch: int, logs: dict | None = None) -> None:
+        values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
+        took = time.perf_counter() - started["at"]
+        logger.info("%s epoch %d/%d (%.0f s): %s", name, epoch + 1, epochs, took, values)
 
-        return _Logger()
+    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
 
 
 def fit(
@@ -99,7 +98,7 @@ def fit(
         # resumes an interrupted fit from its last finished epoch; removed once the fit completes
         keras.callbacks.BackupAndRestore(str(checkpoints / "backup")),
         keras.callbacks.ModelCheckpoint(str(checkpoints / "epoch_{epoch:02d}.keras")),
-        EpochLogger(name, training["epochs"]),
+        epoch_logger(name, training["epochs"]),
     ]
     start = time.perf_counter()
     history = model.fit(
