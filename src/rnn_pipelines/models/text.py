@@ -44,6 +44,18 @@ def to_fixed_length(ragged: Any, *, sequence_length: int, truncate: str) -> Any:
     return tf.concat([first[:, None], dense[:, 1:]], axis=1)
 
 
+def encode_with(tokenizer: dict[str, Any], texts: Sequence[str]) -> np.ndarray:
+    """Encode texts with a saved tokenizer (``vocabulary`` plus its ``standardize``,
+    ``sequence_length`` and ``truncate`` settings), exactly as in training."""
+    return encode_texts(
+        texts,
+        tokenizer["vocabulary"],
+        standardize=tokenizer["standardize"],
+        sequence_length=tokenizer["sequence_length"],
+        truncate=tokenizer["truncate"],
+    )
+
+
 def encode_texts(
     texts: Sequence[str], vocabulary: Sequence[str], *, standardize: str, sequence_length: int, truncate: str
 ) -> np.ndarray:

@@ -14,6 +14,8 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 logger = logging.getLogger(__name__)
 
 STRATEGIES = ("default", "mirrored")
@@ -111,7 +113,7 @@ def fit(
     )
     seconds = time.perf_counter() - start
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
-    best_epoch = int(min(range(len(curves["val_loss"])), key=curves["val_loss"].__getitem__)) + 1
+    best_epoch = int(np.argmin(curves["val_loss"])) + 1
     summary = {
         "epochs_run": len(curves["val_loss"]),
         "best_epoch": best_epoch,

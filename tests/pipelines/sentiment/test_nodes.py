@@ -104,6 +104,13 @@ def test_selection_uses_validation_never_test() -> None:
     assert best["beats_linear_challenger"] is False
 
 
+def test_selection_does_not_depend_on_row_order() -> None:
+    table = compare_variants(
+        lstm=metrics("lstm", "rnn", val=0.86, test=0.80), gru=metrics("gru", "rnn", val=0.84, test=0.95)
+    )
+    assert select_best_variant(table.iloc[::-1].reset_index(drop=True))["variant"] == "lstm"
+
+
 def test_selection_reports_beating_the_challenger() -> None:
     table = compare_variants(
         lstm=metrics("lstm", "rnn", 0.90, 0.9), linear=metrics("linear", "linear", 0.88, 0.88)

@@ -64,9 +64,13 @@ def fit_tokenizer(train: pd.DataFrame, tokenization: dict[str, Any]) -> dict[str
 
 
 def _encode(frame: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[str, np.ndarray]:
-    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
-    x = text.encode_texts(frame["text"].tolist(), tokenizer["vocabulary"], **settings)
+    x = text.encode_with(tokenizer, frame["text"].tolist())
     return {"x": x, "y": frame["label"].to_numpy(dtype=np.int8)}
+
+
+def _data_fill(tokenizer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Builder values that come from the data: the Embedding's vocabulary size."""
+    return {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
 
 
 def encode_reviews(
@@ -101,7 +105,7 @@ def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[
     Raises:
         ModelSpecError: A spec is malformed; the message names the variant and key.
     """
-    fill = {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
+    fill = _data_fill(tokenizer)
     problems = {}
     for name, spec in variants.items():
         builder.validate_spec(name, spec, fill)
@@ -150,8 +154,7 @@ def train_classifier(
 
     def build() -> Any:
         inputs = keras.Input(shape=(tokenizer["sequence_length"],), dtype="int32", name="tokens")
-        fill = {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
-        model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=fill)
+        model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=_data_fill(tokenizer))
         model.compile(
             optimizer=keras.optimizers.Adam(settings["learning_rate"]),
             loss="binary_crossentropy",
@@ -199,9 +202,7 @@ def scorecard(
 
 def predict_texts(model: Any, tokenizer: dict[str, Any], texts: list[str]) -> np.ndarray:
     """Positive-class probabilities for raw texts, encoded exactly as in training."""
-    settings = {k: tokenizer[k] for k in ("standardize", "sequence_length", "truncate")}
-    x = text.encode_texts(list(texts), tokenizer["vocabulary"], **settings)
-    return model.predict(x, verbose=0).ravel()
+    return model.predict(text.encode_with(tokenizer, list(texts)), verbose=0).ravel()
 
 
 def evaluate_classifier(
@@ -283,7 +284,7 @@ def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
 def select_best_variant(comparison: pd.DataFrame) -> dict[str, Any]:
     """The RNN variant with the best validation accuracy (never chosen on test), and how it compares."""
     rnns = comparison[comparison["kind"] == "rnn"]
-    best = rnns.iloc[0]
+    best = rnns.loc[rnns["val_accuracy"].idxmax()]
     linear = comparison[comparison["kind"] == "linear"]
     choice = {
         "variant": best["variant"],
