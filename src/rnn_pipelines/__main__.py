@@ -1,14 +1,22 @@
-"""Entry point: `python -m rnn_pipelines` and the `rnn-pipelines` command run the project's Kedro CLI."""
+"""Entry point: `python -m rnn_pipelines` and the `rnn-pipelines` command.
+
+`rnn-pipelines predict ...` scores texts with the exported champion; anything else goes to the
+project's Kedro CLI (`rnn-pipelines run --pipeline=sentiment`).
+"""
 
 import sys
 from pathlib import Path
 
-from kedro.framework.cli.utils import find_run_command
-from kedro.framework.project import configure_project
-
 
 def main(*args, **kwargs) -> None:
-    """Run the project's Kedro CLI (``kedro run`` and friends)."""
+    """``predict`` → the prediction command; otherwise the project's Kedro CLI (``run`` and friends)."""
+    if not args and sys.argv[1:2] == ["predict"]:
+        from rnn_pipelines.predict import main as predict
+
+        sys.exit(predict(sys.argv[2:]))
+    from kedro.framework.cli.utils import find_run_command
+    from kedro.framework.project import configure_project
+
     package_name = Path(__file__).parent.name
     configure_project(package_name)
     interactive = hasattr(sys, "ps1")

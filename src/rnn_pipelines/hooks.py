@@ -24,3 +24,38 @@ class ConfigForRegistryHook:
 def active_config_loader() -> Any | None:
     """The config loader of the current Kedro context, or ``None`` outside a run."""
     return _ACTIVE.get("config_loader")
+
+
+class CloseMlflowRunHook:
+    """Closes the pipeline's MLflow run completely when ``kedro run`` ends.
+
+    kedro-mlflow 2.0.3 re-opens its run before every node; MLflow >= 3.13 stacks a re-opened active
+    run instead of refusing it, so after the pipeline one ``end_run`` leaves the run active. In one
+    process (tests, notebooks, orchestrators) the next session would then log into the old run.
+    A run that was active before the session started (an orchestrator's) is left open. Project hooks
+    run after plugin hooks, so this sees the state kedro-mlflow leaves behind.
+    """
+
+    def __init__(self) -> None:
+        self._outer_run_id: str | None = None
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        import mlflow
+
+        active = mlflow.active_run()
+        self._outer_run_id = active.info.run_id if active else None
+
+    def _close(self, status: str) -> None:
+        import mlflow
+
+        while (active := mlflow.active_run()) is not None and active.info.run_id != self._outer_run_id:
+            mlflow.end_run(status)
+
+    @hook_impl
+    def after_pipeline_run(self, *args: Any, **kwargs: Any) -> None:
+        self._close("FINISHED")
+
+    @hook_impl
+    def on_pipeline_error(self, *args: Any, **kwargs: Any) -> None:
+        self._close("FAILED")

@@ -41,7 +41,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     pipelines = {"ingestion": data}
     for domain in DOMAINS:
         pipelines[f"{domain}_data"] = data.only_nodes_with_tags(domain)
-    variants = _parameters().get("sentiment", {}).get("variants", {})
-    pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(variants=variants)
+    options = _parameters().get("sentiment", {})
+    read_along = options.get("report", {}).get("read_along", {}).get("variant", "lstm")
+    pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(
+        variants=options.get("variants", {}), read_along_variant=read_along
+    )
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

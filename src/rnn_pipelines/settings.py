@@ -1,19 +1,38 @@
 """Project settings: https://docs.kedro.org/en/stable/kedro_project_setup/settings.html"""
 
+from pathlib import Path
+
 from kedro.config import OmegaConfigLoader
+from kedro.utils import find_kedro_project
+from omegaconf import OmegaConf
 from omegaconf.resolvers import oc
 
-CONFIG_LOADER_CLASS = OmegaConfigLoader
+
+class ProjectConfigLoader(OmegaConfigLoader):
+    """``OmegaConfigLoader`` plus a ``${project_path:}`` resolver: the absolute project folder.
+
+    ``conf/base/mlflow.yml`` needs it for an absolute SQLite tracking URI inside the project, wherever
+    ``kedro`` is started from. The resolver is re-registered by each loader, so several projects
+    (tests, notebooks) loaded one after another in one process each resolve to their own folder.
+    """
+
+    def __init__(self, conf_source: str, *args, **kwargs) -> None:
+        project = find_kedro_project(Path(conf_source).resolve()) or Path(conf_source).resolve().parent
+        OmegaConf.register_resolver("project_path", project.as_posix, replace=True)
+        super().__init__(conf_source, *args, **kwargs)
+
+
+CONFIG_LOADER_CLASS = ProjectConfigLoader
 CONFIG_LOADER_ARGS = {
     "base_env": "base",
     "default_run_env": "local",
     # ${oc.env:RNN_PIPELINES_DATA_MIRROR,null} in globals.yml: the data mirror comes from the
-    # environment unless conf/local sets it.
+    # environment unless conf/local sets it; MLFLOW_TRACKING_URI likewise in mlflow.yml.
     "custom_resolvers": {"oc.env": oc.env},
     # conf/smoke and conf/local list only the keys they change; the rest comes from conf/base.
-    "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft"},
+    "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft", "mlflow": "soft"},
 }
 
-from rnn_pipelines.hooks import ConfigForRegistryHook  # noqa: E402
+from rnn_pipelines.hooks import CloseMlflowRunHook, ConfigForRegistryHook  # noqa: E402
 
-HOOKS = (ConfigForRegistryHook(),)
+HOOKS = (ConfigForRegistryHook(), CloseMlflowRunHook())

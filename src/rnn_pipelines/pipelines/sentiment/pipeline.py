@@ -7,6 +7,12 @@ from functools import partial, update_wrapper
 
 from kedro.pipeline import Node, Pipeline
 
+from rnn_pipelines.pipelines.sentiment.export import (
+    bless_candidate,
+    export_best_model,
+    promote_champion,
+    verify_export,
+)
 from rnn_pipelines.pipelines.sentiment.nodes import (
     check_variants,
     compare_variants,
@@ -19,6 +25,13 @@ from rnn_pipelines.pipelines.sentiment.nodes import (
     split_reviews,
     train_classifier,
     train_linear_challenger,
+)
+from rnn_pipelines.pipelines.sentiment.report import (
+    build_comparison_report,
+    describe_run_inputs,
+    read_along,
+    record_variant_run,
+    run_tags,
 )
 
 SHARED_INPUTS = {
@@ -38,7 +51,8 @@ def _bound(func, **kwargs):
 def variant_pipeline(variant: str) -> Pipeline:
     """The training template for one variant, namespaced ``sentiment.<variant>``.
 
-    Outputs ``sentiment.<variant>.model`` (``.keras``), ``.history`` and ``.metrics``.
+    Outputs ``sentiment.<variant>.model`` (``.keras``), ``.history``, ``.metrics`` and ``.mlflow_run``
+    (the variant's nested MLflow run).
     """
     template = Pipeline(
         [
@@ -61,6 +75,12 @@ def variant_pipeline(variant: str) -> Pipeline:
                 outputs="metrics",
                 name="evaluate_classifier",
             ),
+            Node(
+                _bound(record_variant_run, variant=variant),
+                inputs=["params:spec", "params:sentiment.training", "history", "metrics", "model"],
+                outputs="mlflow_run",
+                name="record_variant_run",
+            ),
         ]
     )
     return Pipeline(
@@ -74,9 +94,15 @@ def variant_pipeline(variant: str) -> Pipeline:
     )
 
 
-def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
-    """The sentiment pipeline for the configured ``variants`` (names under ``sentiment.variants``)."""
+def create_pipeline(variants: Iterable[str] = (), read_along_variant: str = "lstm", **kwargs) -> Pipeline:
+    """The sentiment pipeline for the configured ``variants`` (names under ``sentiment.variants``).
+
+    ``read_along_variant`` is the variant whose memory is plotted (seed 000's LSTM by default; the
+    first variant when it is not configured).
+    """
     variants = list(variants)
+    if variants and read_along_variant not in variants:
+        read_along_variant = variants[0]
     prepare = Pipeline(
         [
             Node(
@@ -146,4 +172,88 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
             ),
         ]
     )
-    return prepare + sum((variant_pipeline(v) for v in variants), start=Pipeline([])) + select
+    models = {f"model_{v}": f"sentiment.{v}.model" for v in variants}
+    report = Pipeline(
+        [
+            Node(
+                build_comparison_report,
+                inputs={"comparison": "sentiment_comparison", "best": "sentiment_best_variant"}
+                | {f"history_{v}": f"sentiment.{v}.history" for v in variants}
+                | {f"metrics_{v}": f"sentiment.{v}.metrics" for v in variants},
+                outputs=[
+                    "sentiment_report_md",
+                    "sentiment_report_html",
+                    "sentiment_report_json",
+                    "sentiment_learning_curves_plot",
+                    "sentiment_accuracy_vs_time_plot",
+                    "sentiment_confusion_matrix_plot",
+                ],
+                name="build_comparison_report",
+            ),
+            Node(
+                describe_run_inputs,
+                inputs=["imdb_reviews", "sentiment_test", "sentiment_tokenizer"],
+                outputs="sentiment_provenance",
+                name="describe_run_inputs",
+            ),
+            Node(run_tags, "sentiment_provenance", "sentiment_run_tags", name="tag_run"),
+        ]
+        + (
+            [
+                Node(
+                    read_along,
+                    inputs=[
+                        f"sentiment.{read_along_variant}.model",
+                        "sentiment_tokenizer",
+                        "sentiment_test",
+                        "params:sentiment.report.read_along",
+                    ],
+                    outputs=["sentiment_read_along_plot", "sentiment_read_along"],
+                    name="read_along",
+                )
+            ]
+            if variants
+            else []
+        )
+    )
+    export = Pipeline(
+        [
+            Node(
+                export_best_model,
+                inputs={"best": "sentiment_best_variant", "tokenizer": "sentiment_tokenizer"} | models,
+                outputs="sentiment_candidate_model",
+                name="export_best_model",
+            ),
+            Node(
+                verify_export,
+                inputs={
+                    "model_dir": "sentiment_candidate_model",
+                    "best": "sentiment_best_variant",
+                    "tokenizer": "sentiment_tokenizer",
+                    "test": "sentiment_test",
+                    "options": "params:sentiment.export",
+                }
+                | models,
+                outputs="sentiment_export_check",
+                name="verify_export",
+            ),
+            Node(
+                bless_candidate,
+                inputs=[
+                    "sentiment_candidate_model",
+                    "sentiment_export_check",
+                    "sentiment_best_variant",
+                    "sentiment_comparison",
+                    "sentiment_current_champion",
+                    "sentiment_provenance",
+                    "sentiment_test",
+                    "params:sentiment.export",
+                ],
+                outputs="sentiment_blessing",
+                name="bless_candidate",
+            ),
+            Node(promote_champion, "sentiment_blessing", "sentiment_champion", name="promote_champion"),
+        ]
+    )
+    trained = prepare + sum((variant_pipeline(v) for v in variants), start=Pipeline([])) + select
+    return trained + report + export if variants else trained

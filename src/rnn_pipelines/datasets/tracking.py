@@ -1,0 +1,126 @@
+"""MLflow tracking that kedro-mlflow does not provide as a dataset: nested runs and run tags.
+
+kedro-mlflow opens one run per ``kedro run`` and logs into it (``MlflowArtifactDataset``,
+``MlflowMetricDataset``...). A run that trains several model variants needs one *nested* run per
+variant, which kedro-mlflow leaves to the project (Galileo-Galilei/kedro-mlflow#120). These datasets
+keep that behind the catalog, so nodes only return plain records.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from kedro.io import AbstractDataset
+from kedro.io.core import DatasetError
+
+logger = logging.getLogger(__name__)
+
+MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value; longer values are logged as tags
+
+
+def _pip_requirements() -> list[str]:
+    """Pin the model's runtime explicitly: MLflow's own inference imports the model in a subprocess."""
+    from importlib.metadata import version
+
+    return [f"tensorflow=={version('tensorflow')}", f"keras=={version('keras')}"]
+
+
+def find_nested_run(run_name: str, parent_run_id: str | None = None) -> Any:
+    """The latest nested run called ``run_name`` under ``parent_run_id`` (default: the active run)."""
+    import mlflow
+
+    parent = parent_run_id or (mlflow.active_run().info.run_id if mlflow.active_run() else None)
+    if parent is None:
+        return None
+    experiment_id = mlflow.get_run(parent).info.experiment_id
+    runs = mlflow.search_runs(
+        experiment_ids=[experiment_id],
+        filter_string=f"tags.mlflow.parentRunId = '{parent}' and tags.mlflow.runName = '{run_name}'",
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+        output_format="list",
+    )
+    return runs[0] if runs else None
+
+
+class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
+    """Saves one model variant as a nested MLflow run under the active (pipeline) run.
+
+    The saved record is a dict with any of: ``params`` (flat dict), ``tags``, ``history``
+    (``{metric: [value per epoch]}``, logged as steps), ``metrics`` (final values), ``figures``
+    (``{name: matplotlib Figure}`` → ``plots/<name>.png``), ``artifacts`` (``{file name: JSON-able}``)
+    and ``model`` (a Keras model, logged with the ``mlflow.keras`` flavor under ``model``).
+    Without an active run (tracking disabled) nothing is logged. ``load`` returns the run id.
+    """
+
+    def __init__(self, *, run_name: str, metadata: dict[str, Any] | None = None) -> None:
+        self._run_name = run_name
+        self.metadata = metadata
+
+    def save(self, data: dict[str, Any]) -> None:
+        """Log ``data`` in a new nested run named ``run_name``."""
+        import mlflow
+
+        if mlflow.active_run() is None:
+            logger.info("No active MLflow run: %s is not tracked", self._run_name)
+            return
+        with mlflow.start_run(run_name=self._run_name, nested=True) as run:
+            long = {k: v for k, v in data.get("params", {}).items() if len(str(v)) > MAX_PARAM_LENGTH}
+            mlflow.set_tags({**data.get("tags", {}), **long})
+            mlflow.log_params({k: v for k, v in data.get("params", {}).items() if k not in long})
+            for key, values in data.get("history", {}).items():
+                for step, value in enumerate(values, start=1):
+                    mlflow.log_metric(key, float(value), step=step)
+            mlflow.log_metrics({k: float(v) for k, v in data.get("metrics", {}).items() if v is not None})
+            for name, figure in data.get("figures", {}).items():
+                mlflow.log_figure(figure, f"plots/{name}.png")
+            for name, content in data.get("artifacts", {}).items():
+                mlflow.log_dict(content, name)
+            if data.get("model") is not None:
+                info = mlflow.keras.log_model(
+                    data["model"], name="model", pip_requirements=_pip_requirements()
+                )
+                mlflow.set_tag("model_uri", info.model_uri)  # what the Model Registry registers
+            logger.info("Logged %s as nested MLflow run %s", self._run_name, run.info.run_id)
+
+    def load(self) -> str:
+        """The id of the latest nested run called ``run_name`` under the active run."""
+        run = find_nested_run(self._run_name)
+        if run is None:
+            raise DatasetError(f"No nested MLflow run '{self._run_name}' under the active run.")
+        return run.info.run_id
+
+    def _describe(self) -> dict[str, Any]:
+        return {"run_name": self._run_name}
+
+
+class MlflowTagsDataset(AbstractDataset[dict[str, Any], dict[str, str]]):
+    """Sets a dict as tags of the active MLflow run (data fingerprints, git commit: searchable in the UI).
+
+    Values that are not strings are stored as JSON. Without an active run nothing is logged.
+    """
+
+    def __init__(self, *, metadata: dict[str, Any] | None = None) -> None:
+        self.metadata = metadata
+
+    def save(self, data: dict[str, Any]) -> None:
+        """Tag the active run with ``data``."""
+        import mlflow
+
+        if mlflow.active_run() is None:
+            logger.info("No active MLflow run: tags %s are not tracked", sorted(data))
+            return
+        mlflow.set_tags({k: v if isinstance(v, str) else json.dumps(v) for k, v in data.items()})
+
+    def load(self) -> dict[str, str]:
+        """The active run's tags."""
+        import mlflow
+
+        if mlflow.active_run() is None:
+            raise DatasetError("No active MLflow run to read tags from.")
+        return dict(mlflow.get_run(mlflow.active_run().info.run_id).data.tags)
+
+    def _describe(self) -> dict[str, Any]:
+        return {}

@@ -1,0 +1,210 @@
+"""Sentiment reporting nodes: the MLflow record of each variant, the comparison report and its plots,
+the run's provenance, and the read-along plot of what the model remembers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnn_pipelines.models import text
+from rnn_pipelines.reporting import plots
+from rnn_pipelines.reporting.comparison import Column, Comparison
+
+logger = logging.getLogger(__name__)
+
+CURVES = ("loss", "accuracy")
+COLUMNS = [
+    Column("variant", "variant"),
+    Column("kind", "kind"),
+    Column("parameters", "parameters", "{:,.0f}"),
+    Column("epochs_run", "epochs", "{:.0f}"),
+    Column("train_seconds", "train time (s)", "{:,.1f}"),
+    Column("val_accuracy", "val accuracy", "{:.4f}"),
+    Column("test_accuracy", "test accuracy", "{:.4f}"),
+    Column("test_roc_auc", "test AUC", "{:.4f}"),
+    Column("test_f1", "test F1", "{:.4f}"),
+]
+LABELS = ("negative", "positive")
+
+
+def record_variant_run(
+    spec: dict[str, Any],
+    training: dict[str, Any],
+    history: dict[str, list[float]],
+    metrics: dict[str, Any],
+    model: Any,
+    *,
+    variant: str,
+) -> dict[str, Any]:
+    """Everything the variant's nested MLflow run holds: spec and training parameters, per-epoch curves,
+    final metrics, its plots, and the model itself (saved by ``MlflowNestedRunDataset``)."""
+    params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
+    params |= {f"training.{k}": v for k, v in training.items()}
+    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {
+        "params": params,
+        "tags": {"variant": variant, "kind": metrics["kind"]},
+        "history": {k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history},
+        "metrics": scores,
+        "figures": {
+            "learning_curves": plots.learning_curves({variant: history}, CURVES),
+            "confusion_matrix": plots.confusion_matrix(
+                metrics["test_confusion_matrix"], LABELS, title=f"{variant}: test set"
+            ),
+        },
+        "artifacts": {"spec.json": spec, "metrics.json": metrics},
+        "model": model,
+    }
+
+
+def _split_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}
+    metrics = {k.removeprefix("metrics_"): v for k, v in inputs.items() if k.startswith("metrics_")}
+    return histories, metrics
+
+
+def build_comparison_report(
+    comparison: pd.DataFrame, best: dict[str, Any], **inputs: dict[str, Any]
+) -> tuple[str, str, dict[str, Any], Any, Any, Any]:
+    """The comparison report: one row per variant and the linear challenger, the best row marked.
+
+    Args:
+        comparison: Output of ``compare_variants``.
+        best: Output of ``select_best_variant``.
+        **inputs: ``history_<variant>`` and ``metrics_<variant>`` for every RNN variant.
+
+    Returns:
+        Markdown, HTML, JSON, and the figures: learning curves of all variants, test accuracy vs
+        training time (bubble = parameters), and the best variant's test confusion matrix.
+    """
+    histories, metrics = _split_inputs(inputs)
+    linear = comparison.loc[comparison["kind"] == "linear", "test_accuracy"]
+    report = Comparison(
+        title="IMDB sentiment: variant comparison",
+        columns=COLUMNS,
+        rows=comparison.to_dict("records"),
+        best=best["variant"],
+        summary=(
+            f"Best variant by validation accuracy: {best['variant']} (val {best['val_accuracy']:.4f}, "
+            f"test {best['test_accuracy']:.4f}). The official test split is used only for these final scores."
+        ),
+        figures={
+            "learning_curves.png": "Learning curves (dashed: train, solid: validation)",
+            "accuracy_vs_time.png": "Test accuracy vs training time; bubble area = parameters",
+            "confusion_matrix.png": f"Test confusion matrix of {best['variant']}",
+            "read_along.png": "What the model remembers: P(positive) after each word of a few test reviews",
+        },
+        notes=[f"linear_tfidf is the TF-IDF + logistic-regression challenger (test {linear.max():.4f})."]
+        if not linear.empty
+        else [],
+    )
+    figures = (
+        plots.learning_curves(histories, CURVES),
+        plots.score_vs_time(
+            comparison["variant"].tolist(),
+            comparison["train_seconds"].tolist(),
+            comparison["test_accuracy"].tolist(),
+            comparison["parameters"].tolist(),
+            score="test accuracy",
+        ),
+        plots.confusion_matrix(
+            metrics[best["variant"]]["test_confusion_matrix"], LABELS, title=f"{best['variant']}: test set"
+        ),
+    )
+    return report.to_markdown(), report.to_html(), report.to_json(), *figures
+
+
+def table_sha256(table: pd.DataFrame) -> str:
+    """sha256 of a table's contents (row order and values, not the file format it came from)."""
+    hashed = pd.util.hash_pandas_object(table, index=False).to_numpy()
+    columns = ",".join(f"{c}:{t}" for c, t in table.dtypes.astype(str).items())
+    return hashlib.sha256(columns.encode() + hashed.tobytes()).hexdigest()
+
+
+def git_commit() -> dict[str, Any]:
+    """The code version: the commit of the checkout this package runs from, and whether it has edits."""
+    where = Path(__file__).resolve().parent
+
+    def git(*args: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(where), *args], capture_output=True, text=True, check=True, timeout=30
+        ).stdout.strip()
+
+    try:
+        return {"git_commit": git("rev-parse", "HEAD"), "git_dirty": bool(git("status", "--porcelain"))}
+    except (OSError, subprocess.SubprocessError):
+        return {"git_commit": "unknown", "git_dirty": None}
+
+
+def describe_run_inputs(
+    reviews: pd.DataFrame, test: pd.DataFrame, tokenizer: dict[str, Any]
+) -> dict[str, Any]:
+    """Provenance of the run, for the parent MLflow run and ``champion.json``: sha256 of the validated
+    data and of the test split, the git commit, and the vocabulary size."""
+    provenance = {
+        "data_sha256": table_sha256(reviews),
+        "test_sha256": table_sha256(test),
+        "rows": len(reviews),
+        "vocabulary_size": len(tokenizer["vocabulary"]),
+        **git_commit(),
+    }
+    logger.info("Run inputs: %s", provenance)
+    return provenance
+
+
+def run_tags(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The provenance as tags of the pipeline's MLflow run (searchable in the UI)."""
+    return provenance
+
+
+def read_along(
+    model: Any, tokenizer: dict[str, Any], test: pd.DataFrame, options: dict[str, Any]
+) -> tuple[Any, list[dict[str, Any]]]:
+    """The model's memory as it reads: P(positive) after each word, for a few short test reviews.
+
+    The model is run on every prefix of each review (right-padded, so the mask hides the rest): the
+    prediction at word *i* is what the network concludes from the first *i* words.
+
+    Args:
+        options: ``reviews`` (how many, alternating labels), ``max_words`` (longest review shown), ``seed``.
+
+    Returns:
+        The figure and the readings (words, probabilities, label, review id) as JSON-able records.
+    """
+    test = test.reset_index(drop=True)
+    vocabulary = np.asarray(tokenizer["vocabulary"], dtype=object)
+    vectorizer = text.make_vectorizer(tokenizer["vocabulary"], standardize=tokenizer["standardize"])
+    ids = vectorizer(np.asarray(test["text"].tolist(), dtype=object)).to_list()
+    lengths = np.array([len(row) for row in ids])
+    longest = min(options["max_words"], tokenizer["sequence_length"])
+    short = test[(lengths >= 8) & (lengths <= longest)]
+    per_label = [
+        group.sample(min(len(group), options["reviews"]), random_state=options["seed"])
+        for _, group in short.groupby("label")
+    ]
+    chosen = [frame.iloc[i] for i in range(options["reviews"]) for frame in per_label if i < len(frame)]
+    readings = []
+    for row in chosen[: options["reviews"]]:
+        tokens = ids[row.name]
+        prefixes = np.zeros((len(tokens), tokenizer["sequence_length"]), dtype=np.int32)
+        for i in range(len(tokens)):
+            prefixes[i, : i + 1] = tokens[: i + 1]
+        probabilities = model.predict(prefixes, verbose=0).ravel().astype(float)
+        readings.append(
+            {
+                "review_id": str(row["review_id"]),
+                "label": LABELS[int(row["label"])],
+                "words": vocabulary[tokens].tolist(),
+                "probabilities": probabilities.round(5).tolist(),
+                "title": f"review {row['review_id']} (true: {LABELS[int(row['label'])]}, "
+                f"final P(positive) = {probabilities[-1]:.2f})",
+            }
+        )
+    return plots.prediction_while_reading(readings), readings

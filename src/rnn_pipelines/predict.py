@@ -1,0 +1,107 @@
+"""``rnn-pipelines predict``: sentiment of raw texts from the exported champion (TensorFlow only).
+
+rnn-pipelines predict "what a wonderful film" "a dull, lifeless mess"
+rnn-pipelines predict --file reviews.txt          # one review per line; '-' reads stdin
+rnn-pipelines predict --json --model path/to/savedmodel "..."
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+CATALOG_ENTRY = "sentiment_champion"  # where the default model lives: its `path` in the catalog
+
+
+class PredictError(RuntimeError):
+    """A user error: no model, unreadable input, nothing to score."""
+
+
+def default_model_dir(project: Path) -> Path:
+    """The champion folder the project's catalog names (``sentiment_champion.path``)."""
+    from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+
+    catalog = ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
+    return project / catalog[CATALOG_ENTRY]["path"]
+
+
+def read_texts(texts: Sequence[str], files: Sequence[str]) -> list[str]:
+    """The texts to score: arguments first, then every non-blank line of each file (``-``: stdin)."""
+    collected = list(texts)
+    for name in files:
+        if name == "-":
+            lines = sys.stdin.read().splitlines()
+        else:
+            path = Path(name)
+            if not path.is_file():
+                raise PredictError(f"Input file '{path}' does not exist.")
+            try:
+                lines = path.read_text(encoding="utf-8").splitlines()
+            except UnicodeDecodeError as error:
+                raise PredictError(f"Input file '{path}' is not UTF-8 text ({error}).") from error
+        collected += [line for line in lines if line.strip()]
+    if not collected:
+        raise PredictError("Nothing to score: give texts as arguments or --file FILE (one review per line).")
+    return collected
+
+
+def predict(model_dir: Path, texts: list[str], threshold: float = 0.5) -> list[dict[str, Any]]:
+    """Score ``texts`` with the SavedModel's ``serve`` signature: label and positive probability each."""
+    if not (model_dir / "saved_model.pb").exists():
+        raise PredictError(
+            f"No exported sentiment model at '{model_dir}'. Train and export one with "
+            "`kedro run --pipeline=sentiment`, or pass --model PATH."
+        )
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(model_dir))  # keep a reference: the endpoint needs its variables
+    probabilities = loaded.serve(tf.constant(texts, dtype=tf.string)).numpy()
+    return [
+        {"label": "positive" if p >= threshold else "negative", "probability": round(float(p), 6), "text": t}
+        for t, p in zip(texts, probabilities, strict=True)
+    ]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Parse arguments, score, print one line per text (tab-separated, or JSON lines with ``--json``)."""
+    parser = argparse.ArgumentParser(
+        prog="rnn-pipelines predict",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("texts", nargs="*", help="reviews to score")
+    parser.add_argument(
+        "-f", "--file", action="append", default=[], help="one review per line; '-' for stdin"
+    )
+    parser.add_argument("--model", type=Path, help="SavedModel folder (default: the project's champion)")
+    parser.add_argument("--threshold", type=float, default=0.5, help="P(positive) at or above → positive")
+    parser.add_argument("--json", action="store_true", help="print JSON lines")
+    args = parser.parse_args(argv)
+    try:
+        texts = read_texts(args.texts, args.file)
+        if args.model is None:
+            from kedro.utils import find_kedro_project
+
+            project = find_kedro_project(Path.cwd())
+            if project is None:
+                raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
+            args.model = default_model_dir(project)
+        results = predict(args.model, texts, args.threshold)
+    except PredictError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for result in results:
+        line = (
+            json.dumps(result)
+            if args.json
+            else f"{result['label']}\t{result['probability']:.4f}\t{result['text']}"
+        )
+        print(line)
+    return 0

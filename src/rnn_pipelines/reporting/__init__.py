@@ -1,0 +1,1 @@
+"""Comparison reports (Markdown, HTML, JSON) and their plots, shared by the three domains."""

@@ -1,0 +1,109 @@
+"""Report figures. Built on ``matplotlib.figure.Figure`` (no pyplot): nothing opens a window, and the
+catalog (``matplotlib.MatplotlibDataset``) or MLflow saves them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+
+def _figure(width: float, height: float) -> Any:
+    from matplotlib.figure import Figure
+
+    return Figure(figsize=(width, height), layout="constrained")
+
+
+def learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metrics: Sequence[str]) -> Any:
+    """One panel per metric (e.g. loss, accuracy): every variant's training (dashed) and validation
+    (solid) curve per epoch, one colour per variant."""
+    figure = _figure(5.5 * len(metrics), 4)
+    axes = figure.subplots(1, len(metrics), squeeze=False)[0]
+    colours = _colours(len(histories))
+    for axis, metric in zip(axes, metrics, strict=True):
+        for colour, (variant, history) in zip(colours, histories.items(), strict=True):
+            for key, style, label in ((metric, "--", "train"), (f"val_{metric}", "-", "validation")):
+                values = history.get(key) or []
+                epochs = np.arange(1, len(values) + 1)
+                axis.plot(epochs, values, style, color=colour, marker="o", ms=3, label=f"{variant} ({label})")
+        axis.set(xlabel="epoch", ylabel=metric, title=metric)
+        axis.grid(alpha=0.3)
+    axes[-1].legend(fontsize="small", loc="best")
+    return figure
+
+
+def score_vs_time(
+    names: Sequence[str],
+    seconds: Sequence[float],
+    scores: Sequence[float],
+    sizes: Sequence[float],
+    *,
+    score: str,
+) -> Any:
+    """Bubble chart: ``score`` against training time, bubble area proportional to ``sizes`` (parameters)."""
+    figure = _figure(7, 4.5)
+    axis = figure.subplots()
+    sizes = np.asarray(sizes, dtype=float)
+    area = 60 + 1400 * sizes / max(float(sizes.max()), 1.0)
+    axis.scatter(seconds, scores, s=area, c=_colours(len(names)), alpha=0.55, edgecolors="k")
+    for name, x, y, size in zip(names, seconds, scores, sizes, strict=True):
+        axis.annotate(f"{name}\n{size / 1e3:,.0f}k params", (x, y), ha="center", va="center", fontsize=8)
+    axis.set(
+        xlabel="training time (s)", ylabel=score, title=f"{score} vs training time (bubble = parameters)"
+    )
+    axis.grid(alpha=0.3)
+    axis.margins(0.15)
+    return figure
+
+
+def confusion_matrix(matrix: Sequence[Sequence[int]], labels: Sequence[str], *, title: str) -> Any:
+    """A confusion matrix (rows: true, columns: predicted) with counts and row percentages."""
+    matrix = np.asarray(matrix)
+    figure = _figure(4.5, 4)
+    axis = figure.subplots()
+    axis.imshow(matrix, cmap="Blues")
+    totals = matrix.sum(axis=1, keepdims=True).clip(min=1)
+    for (row, column), count in np.ndenumerate(matrix):
+        share = count / totals[row, 0]
+        colour = "white" if count > matrix.max() / 2 else "black"
+        axis.text(column, row, f"{count}\n{share:.1%}", ha="center", va="center", color=colour)
+    axis.set(
+        xticks=range(len(labels)),
+        yticks=range(len(labels)),
+        xticklabels=labels,
+        yticklabels=labels,
+        xlabel="predicted",
+        ylabel="true",
+        title=title,
+    )
+    return figure
+
+
+def prediction_while_reading(readings: Sequence[Mapping[str, Any]]) -> Any:
+    """The model's memory: for each review, the positive probability after each word it has read.
+
+    Each reading has ``words`` (list of str), ``probabilities`` (one per word), ``label`` and ``title``.
+    """
+    figure = _figure(12, 2.6 * len(readings))
+    axes = figure.subplots(len(readings), 1, squeeze=False)[:, 0]
+    for axis, reading in zip(axes, readings, strict=True):
+        probabilities = np.asarray(reading["probabilities"])
+        steps = np.arange(1, len(probabilities) + 1)
+        axis.axhline(0.5, color="grey", lw=0.8, ls=":")
+        axis.fill_between(
+            steps, 0.5, probabilities, where=probabilities >= 0.5, color="tab:green", alpha=0.25
+        )
+        axis.fill_between(steps, 0.5, probabilities, where=probabilities < 0.5, color="tab:red", alpha=0.25)
+        axis.plot(steps, probabilities, color="k", lw=1.2)
+        axis.set(ylim=(0, 1), xlim=(0.5, len(steps) + 0.5), ylabel="P(positive)", title=reading["title"])
+        axis.set_xticks(steps)
+        axis.set_xticklabels(reading["words"], rotation=90, fontsize=7)
+    return figure
+
+
+def _colours(count: int) -> list[Any]:
+    from matplotlib import colormaps
+
+    palette = colormaps["tab10"]
+    return [palette(i % 10) for i in range(count)]
