@@ -27,3 +27,23 @@ def make_project_copy(parent: Path) -> Path:
 @pytest.fixture
 def project_copy(tmp_path: Path) -> Path:
     return make_project_copy(tmp_path)
+
+
+def run_smoke(project: Path, **kwargs) -> None:
+    """``kedro run --pipeline=sentiment --env=smoke`` in ``project``, in this process."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.chdir(project)  # parameter paths (checkpoints) are relative to where kedro runs
+        with KedroSession.create(project_path=project, env="smoke") as session:
+            session.run(pipeline_names=["sentiment"], **kwargs)
+
+
+@pytest.fixture(scope="session")
+def smoke_project(tmp_path_factory, mirror: Path) -> Path:
+    """A project copy after one smoke run of the sentiment pipeline (shared by the modules that read it)."""
+    project = make_project_copy(tmp_path_factory.mktemp("sentiment"))
+    run_smoke(project)
+    return project

@@ -5,14 +5,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pandas as pd
 import pytest
 import yaml
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
 
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
+from tests.integration.conftest import run_smoke
 
 pytestmark = pytest.mark.real_data
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,38 +30,75 @@ METRIC_KEYS = {
 }
 
 
-def run(project: Path, **kwargs) -> None:
-    bootstrap_project(project)
-    with KedroSession.create(project_path=project, env="smoke") as session:
-        session.run(pipeline_names=["sentiment"], **kwargs)
+REPORT_FILES = [
+    "comparison.md",
+    "comparison.html",
+    "comparison.json",
+    "learning_curves.png",
+    "accuracy_vs_time.png",
+    "confusion_matrix.png",
+    "read_along.png",
+    "read_along.json",
+]
 
 
-@pytest.fixture(scope="module")
-def smoke_project(tmp_path_factory, mirror: Path) -> Path:
-    from tests.integration.conftest import make_project_copy
-
-    project = make_project_copy(tmp_path_factory.mktemp("sentiment"))
-    with pytest.MonkeyPatch.context() as patch:
-        patch.chdir(project)  # parameter paths (checkpoints) are relative to where kedro runs
-        run(project)
-    return project
-
-
-def test_smoke_run_writes_metrics_for_every_variant(smoke_project: Path) -> None:
+def test_smoke_run_writes_the_comparison_report(smoke_project: Path) -> None:
     reports = smoke_project / "data/08_reporting/sentiment"
-    for variant in VARIANTS:
-        metrics = json.loads((reports / variant / "metrics.json").read_text())
-        assert METRIC_KEYS <= set(metrics), variant
-        assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["epochs_run"] == 1
-        assert sum(map(sum, metrics["test_confusion_matrix"])) == 500  # the sampled test split
-        history = json.loads((reports / variant / "history.json").read_text())
-        assert set(history) >= {"loss", "accuracy", "val_loss", "val_accuracy"}
-        assert (smoke_project / f"data/06_models/sentiment/{variant}/model.keras").stat().st_size > 0
-    comparison = pd.read_csv(reports / "comparison.csv")
-    assert sorted(comparison["variant"]) == sorted([*VARIANTS, "linear_tfidf"])
-    assert comparison["val_accuracy"].is_monotonic_decreasing
-    best = json.loads((reports / "best_variant.json").read_text())
-    assert best["variant"] in VARIANTS
+    for name in REPORT_FILES:
+        assert (reports / name).stat().st_size > 0, name
+    document = json.loads((reports / "comparison.json").read_text())
+    assert sorted(row["variant"] for row in document["rows"]) == sorted([*VARIANTS, "linear_tfidf"])
+    best = json.loads((reports / "best_variant.json").read_text())["variant"]
+    assert document["best"] == best
+    table = [line for line in (reports / "comparison.md").read_text().splitlines() if line.startswith("|")]
+    assert len(table) == 2 + len(VARIANTS) + 1  # header, rule, one row per variant and the challenger
+    assert [line for line in table if line.startswith("| ★ |")] == [
+        line for line in table if f"**{best}**" in line
+    ]
+    assert (reports / "comparison.html").read_text().count('<tr class="best">') == 1
+    readings = json.loads((reports / "read_along.json").read_text())
+    assert readings and all(len(r["words"]) == len(r["probabilities"]) for r in readings)
+
+
+def test_smoke_run_exports_verifies_and_blesses_the_best_variant(smoke_project: Path) -> None:
+    check = json.loads((smoke_project / "data/08_reporting/sentiment/export_check.json").read_text())
+    assert check["passed"] and check["max_abs_difference"] <= 1e-5 and check["inputs"] >= 8
+    champion = smoke_project / "data/06_models/sentiment/champion"
+    assert (champion / "saved_model.pb").exists()
+    record = json.loads((champion / "champion.json").read_text())
+    assert record["variant"] in VARIANTS
+    assert len(record["data_sha256"]) == 64 and record["mlflow_run_id"] and record["mlflow_variant_run_id"]
+    assert record["registered_model"] == "rnn-pipelines-sentiment"
+
+
+def mlflow_client(project: Path):
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=f"sqlite:///{project}/mlflow/mlflow.db")
+
+
+def test_mlflow_holds_a_parent_run_with_one_nested_run_per_variant(smoke_project: Path) -> None:
+    client = mlflow_client(smoke_project)
+    experiment = client.get_experiment_by_name("rnn-pipelines")
+    runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
+    parent = next(r for r in runs if r.info.run_name == "sentiment")
+    assert parent.info.status == "FINISHED"
+    assert len(parent.data.tags["data_sha256"]) == 64 and parent.data.tags["git_commit"]
+    assert parent.data.params["sentiment.training.epochs"] == "1"
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(r.info.run_name for r in children) == VARIANTS
+    for child in children:
+        assert {"test_accuracy", "val_accuracy", "parameters", "train_seconds"} <= set(child.data.metrics)
+        assert len(client.get_metric_history(child.info.run_id, "val_loss")) == 1  # one epoch
+        assert child.data.params["training.epochs"] == "1"
+        plots = {a.path for a in client.list_artifacts(child.info.run_id, "plots")}
+        assert plots == {"plots/learning_curves.png", "plots/confusion_matrix.png"}
+    artifacts = {a.path for a in client.list_artifacts(parent.info.run_id, "report")}
+    assert {f"report/{name}" for name in REPORT_FILES} <= artifacts
+    assert "tokenizer.json" in {a.path for a in client.list_artifacts(parent.info.run_id)}
+    alias = client.get_model_version_by_alias("rnn-pipelines-sentiment", "champion")
+    record = json.loads((smoke_project / "data/06_models/sentiment/champion/champion.json").read_text())
+    assert int(alias.version) == record["registered_version"]
 
 
 def test_tokenizer_and_encodings_are_saved(smoke_project: Path) -> None:
@@ -83,7 +118,7 @@ def test_retraining_a_variant_reuses_the_cached_encodings(smoke_project: Path) -
     metrics_before = metrics.stat().st_mtime_ns
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(smoke_project)
-        run(smoke_project, from_nodes=["sentiment.lstm.train_classifier"])
+        run_smoke(smoke_project, from_nodes=["sentiment.lstm.train_classifier"])
     assert [path.stat().st_mtime_ns for path in cached] == before
     assert metrics.stat().st_mtime_ns > metrics_before
 

@@ -1,0 +1,53 @@
+"""`rnn-pipelines predict`: texts and files in, label and probability out; clear errors otherwise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
+from rnn_pipelines.predict import main
+
+
+def test_prints_label_and_probability_per_text(
+    exported: str, classifier: Any, tokenizer: dict, capsys
+) -> None:
+    assert main(["--model", exported, "--threshold", "0", "the film was great", "awful"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    expected = predict_texts(classifier, tokenizer, ["the film was great", "awful"])
+    assert [line.split("\t")[0] for line in lines] == ["positive", "positive"]  # threshold 0
+    assert [float(line.split("\t")[1]) for line in lines] == pytest.approx(expected, abs=1e-4)
+    assert lines[0].endswith("\tthe film was great")
+
+
+def test_reads_one_review_per_line_from_a_file(exported: str, tmp_path, capsys) -> None:
+    reviews = tmp_path / "reviews.txt"
+    reviews.write_text("a great film\n\n   \nnot good\n", encoding="utf-8")
+    assert main(["--model", exported, "--json", "--file", str(reviews)]) == 0
+    results = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [r["text"] for r in results] == ["a great film", "not good"]  # blank lines skipped
+    assert all(r["label"] in {"positive", "negative"} and 0 <= r["probability"] <= 1 for r in results)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--file", "missing.txt"], "Input file 'missing.txt' does not exist."),
+        ([], "Nothing to score"),
+        (["--model", "nowhere", "text"], "No exported sentiment model at 'nowhere'"),
+    ],
+)
+def test_user_errors_exit_2_with_one_clear_line(argv: list[str], message: str, capsys, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert main(argv) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_default_model_is_the_catalogs_champion(tmp_path) -> None:
+    from rnn_pipelines.predict import default_model_dir
+    from tests.integration.conftest import make_project_copy
+
+    project = make_project_copy(tmp_path)
+    assert default_model_dir(project) == project / "data/06_models/sentiment/champion"

@@ -1,0 +1,54 @@
+"""The exported SavedModel serves raw strings in a fresh TensorFlow-only process, like the Keras model."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+
+from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
+from rnn_pipelines.serving.verify import ExportMismatchError, verify_in_fresh_process
+
+TEXTS = [
+    "The film was GREAT!",
+    "not good, not good at all",
+    "",  # empty: served as one [UNK] token, like in training
+    "!!! ...",
+    " ".join(["awful"] * 2500 + ["great"] * 2500),  # 5,000 words, truncated to the last 8 tokens
+]
+
+
+def test_export_round_trips_in_a_fresh_process(exported: str, classifier: Any, tokenizer: dict) -> None:
+    expected = predict_texts(classifier, tokenizer, TEXTS)
+    report = verify_in_fresh_process(exported, TEXTS, expected, atol=1e-5)
+    assert report == {
+        "inputs": len(TEXTS),
+        "max_abs_difference": pytest.approx(0, abs=1e-5),
+        "atol": 1e-5,
+        "passed": True,
+    }
+
+
+def test_truncation_side_is_part_of_the_export(exported: str) -> None:
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(exported)
+    long_review = " ".join(["awful"] * 2500 + ["great"] * 2500)
+    only_end = " ".join(["great"] * 8)
+    served = loaded.serve(tf.constant([long_review, only_end])).numpy()
+    assert served.shape == (2,) and served.dtype == np.float32
+    assert served[0] == pytest.approx(served[1], abs=1e-6)  # 'pre' keeps the review's last 8 tokens
+
+
+def test_a_disagreeing_export_is_rejected(exported: str, classifier: Any, tokenizer: dict) -> None:
+    expected = predict_texts(classifier, tokenizer, TEXTS) + 1e-3
+    with pytest.raises(ExportMismatchError, match=r"differs from the in-memory model by .* on 5 inputs"):
+        verify_in_fresh_process(exported, TEXTS, expected, atol=1e-5)
+
+
+def test_an_unloadable_export_names_the_folder(tmp_path) -> None:
+    with pytest.raises(
+        ExportMismatchError, match=f"Serving '{tmp_path}' in a fresh TensorFlow process failed"
+    ):
+        verify_in_fresh_process(tmp_path, ["x"], np.zeros(1))
