@@ -59,10 +59,9 @@ def predict(model_dir: Path, texts: list[str], threshold: float = 0.5) -> list[d
             f"No exported sentiment model at '{model_dir}'. Train and export one with "
             "`kedro run --pipeline=sentiment`, or pass --model PATH."
         )
-    import tensorflow as tf
+    from rnn_pipelines.serving.text_classifier import serve_texts
 
-    loaded = tf.saved_model.load(str(model_dir))  # keep a reference: the endpoint needs its variables
-    probabilities = loaded.serve(tf.constant(texts, dtype=tf.string)).numpy()
+    probabilities = serve_texts(model_dir, texts)
     return [
         {"label": "positive" if p >= threshold else "negative", "probability": round(float(p), 6), "text": t}
         for t, p in zip(texts, probabilities, strict=True)

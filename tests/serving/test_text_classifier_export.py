@@ -52,3 +52,11 @@ def test_an_unloadable_export_names_the_folder(tmp_path) -> None:
         ExportMismatchError, match=f"Serving '{tmp_path}' in a fresh TensorFlow process failed"
     ):
         verify_in_fresh_process(tmp_path, ["x"], np.zeros(1))
+
+
+def test_serve_texts_batches_like_one_call(exported: str, classifier: Any, tokenizer: dict) -> None:
+    from rnn_pipelines.serving.text_classifier import serve_texts
+
+    served = serve_texts(exported, TEXTS, batch_size=2)  # batches of 2, 2 and 1
+    np.testing.assert_allclose(served, predict_texts(classifier, tokenizer, TEXTS), atol=1e-5)
+    assert serve_texts(exported, []).shape == (0,)

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 from rnn_pipelines.models import text
 
@@ -33,3 +37,14 @@ def export_archive(model: Any, tokenizer: dict[str, Any]) -> Any:
     archive.track(vectorizer)
     archive.add_endpoint(SIGNATURE, serve, input_signature=[tf.TensorSpec([None], tf.string)])
     return archive
+
+
+def serve_texts(model_dir: str | Path, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    """P(positive) for ``texts`` from an exported SavedModel's ``serve`` signature, in batches."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(model_dir))  # keep a reference: the endpoint needs its variables
+    serve = getattr(loaded, SIGNATURE)
+    batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+    outputs = [serve(tf.constant(batch, dtype=tf.string)).numpy() for batch in batches]
+    return np.concatenate(outputs) if outputs else np.zeros(0, dtype=np.float32)

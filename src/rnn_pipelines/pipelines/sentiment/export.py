@@ -7,7 +7,6 @@ import json
 import logging
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from rnn_pipelines.pipelines.sentiment.nodes import classification_metrics, predict_texts
@@ -59,12 +58,7 @@ def verify_export(
 
 def _score_saved_model(model_dir: str, test: pd.DataFrame) -> float:
     """Test accuracy of a SavedModel's ``serve`` signature (for a champion scored on other data)."""
-    import tensorflow as tf
-
-    loaded = tf.saved_model.load(model_dir)  # keep a reference: the endpoint needs its variables
-    serve = getattr(loaded, text_classifier.SIGNATURE)
-    chunks = np.array_split(test["text"].to_numpy(dtype=object), max(1, len(test) // 1024))
-    probabilities = np.concatenate([serve(tf.constant(chunk.tolist())).numpy() for chunk in chunks])
+    probabilities = text_classifier.serve_texts(model_dir, test["text"].tolist())
     return classification_metrics(test["label"].to_numpy(), probabilities)["accuracy"]
 
 
