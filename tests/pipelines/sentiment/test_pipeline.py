@@ -8,6 +8,7 @@ import pytest
 import yaml
 from kedro_datasets.tensorflow import TensorFlowModelDataset
 
+from rnn_pipelines.datasets.saved_model import ChampionDataset
 from rnn_pipelines.models.builder import ModelSpecError
 from rnn_pipelines.pipelines import sentiment
 from tests.conftest import run_pipeline
@@ -47,11 +48,16 @@ def test_no_test_data_upstream_of_any_training(pipeline) -> None:
         assert not upstream_inputs(pipeline, f"sentiment.{variant}.train_classifier") & TEST_DATA
 
 
-def test_test_data_only_reaches_evaluation(pipeline) -> None:
+AFTER_SELECTION = {"describe_run_inputs", "read_along", "verify_export", "bless_candidate"}
+
+
+def test_test_data_only_reaches_evaluation_and_what_follows_selection(pipeline) -> None:
     readers = {node.name for node in pipeline.nodes if set(node.inputs) & TEST_DATA}
-    assert readers == {"encode_test_reviews", "evaluate_linear_challenger"} | {
+    assert readers == {"encode_test_reviews", "evaluate_linear_challenger"} | AFTER_SELECTION | {
         f"sentiment.{v}.evaluate_classifier" for v in PARAMS["variants"]
     }
+    upstream_of_selection = {node.name for node in pipeline.to_nodes("select_best_variant").nodes}
+    assert not upstream_of_selection & AFTER_SELECTION
 
 
 def test_bad_variant_fails_before_any_training(tmp_path: Path) -> None:
@@ -69,6 +75,7 @@ def test_bad_variant_fails_before_any_training(tmp_path: Path) -> None:
     datasets = {
         "imdb_reviews": reviews(),
         "sentiment.lstm.model": TensorFlowModelDataset(filepath=str(model_file)),
+        "sentiment_current_champion": ChampionDataset(path=str(tmp_path / "champion")),
     }
     params = {
         "sentiment.split": {"validation_size": 0.25, "seed": 1},
@@ -77,6 +84,8 @@ def test_bad_variant_fails_before_any_training(tmp_path: Path) -> None:
         "sentiment.linear_challenger": PARAMS["linear_challenger"],
         "sentiment.training": {**PARAMS["training"], "epochs": 1, "checkpoint_dir": str(tmp_path / "ckpt")},
         "sentiment.head": PARAMS["head"],
+        "sentiment.export": PARAMS["export"],
+        "sentiment.report.read_along": PARAMS["report"]["read_along"],
         **{f"sentiment.variants.{name}": spec for name, spec in variants.items()},
     }
     with pytest.raises(ModelSpecError, match=r"variant 'broken': layers\[1\] \(GRU\) is missing \['units'\]"):
