@@ -143,6 +143,7 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     @staticmethod
     def _active_runs(variant: str | None) -> dict[str, Any]:
         import mlflow
+
         from rnn_pipelines.datasets.tracking import find_nested_run
 
         if mlflow.active_run() is None:
