@@ -29,6 +29,14 @@ EXPECTED = {
         ("Dense", (None, 32)),
         ("Dense", (None, 1)),
     ],
+    "bigru_pool": [
+        ("Embedding", (None, LENGTH, 128)),
+        ("SpatialDropout1D", (None, LENGTH, 128)),
+        ("Bidirectional", (None, LENGTH, 128)),
+        ("GlobalAveragePooling1D", (None, 128)),
+        ("Dropout", (None, 128)),
+        ("Dense", (None, 1)),
+    ],
 }
 
 
