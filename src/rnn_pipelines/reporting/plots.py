@@ -48,7 +48,15 @@ def score_vs_time(
     area = 60 + 1400 * sizes / max(float(sizes.max()), 1.0)
     axis.scatter(seconds, scores, s=area, c=_colours(len(names)), alpha=0.55, edgecolors="k")
     for name, x, y, size in zip(names, seconds, scores, sizes, strict=True):
-        axis.annotate(f"{name}\n{size / 1e3:,.0f}k params", (x, y), ha="center", va="center", fontsize=8)
+        axis.annotate(
+            f"{name}\n{size / 1e3:,.0f}k params",
+            (x, y),
+            xytext=(0, 14),  # above the bubble's centre, so neighbouring bubbles do not hide it
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=8,
+        )
     axis.set(
         xlabel="training time (s)", ylabel=score, title=f"{score} vs training time (bubble = parameters)"
     )
