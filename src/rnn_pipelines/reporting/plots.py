@@ -47,11 +47,11 @@ def score_vs_time(
     sizes = np.asarray(sizes, dtype=float)
     area = 60 + 1400 * sizes / max(float(sizes.max()), 1.0)
     axis.scatter(seconds, scores, s=area, c=_colours(len(names)), alpha=0.55, edgecolors="k")
-    for name, x, y, size in zip(names, seconds, scores, sizes, strict=True):
+    for name, x, y, size, bubble in zip(names, seconds, scores, sizes, area, strict=True):
         axis.annotate(
             f"{name}\n{size / 1e3:,.0f}k params",
             (x, y),
-            xytext=(0, 14),  # above the bubble's centre, so neighbouring bubbles do not hide it
+            xytext=(0, np.sqrt(bubble) / 2 + 2),  # just above the bubble (marker size is area in pt²)
             textcoords="offset points",
             ha="center",
             va="bottom",
