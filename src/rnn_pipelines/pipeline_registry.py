@@ -10,7 +10,7 @@ from kedro.framework.project import settings
 from kedro.pipeline import Pipeline
 
 from rnn_pipelines.hooks import active_config_loader
-from rnn_pipelines.pipelines import ingestion, sentiment, validation
+from rnn_pipelines.pipelines import forecasting, ingestion, sentiment, validation
 
 DOMAINS = ("imdb", "corpus", "temperatures")
 
@@ -32,7 +32,8 @@ def register_pipelines() -> dict[str, Pipeline]:
 
     ``ingestion`` reads and validates all three data sets; ``<domain>_data`` (``imdb_data``,
     ``corpus_data``, ``temperatures_data``) does one. ``sentiment`` runs IMDB ingestion and validation,
-    then trains and compares every variant under ``sentiment.variants`` in the parameters.
+    then trains and compares every variant under ``sentiment.variants`` in the parameters;
+    ``forecasting`` does the same for the temperature series and ``forecasting.variants``.
     Validation is never registered alone: its inputs only exist in memory, right after ingestion.
     Pipelines are composed explicitly: Kedro 1.7's ``find_pipelines`` only loads the folders named
     on the command line.
@@ -45,6 +46,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     read_along = options.get("report", {}).get("read_along", {}).get("variant", "lstm")
     pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(
         variants=options.get("variants", {}), read_along_variant=read_along
+    )
+    forecasters = _parameters().get("forecasting", {}).get("variants", {})
+    pipelines["forecasting"] = pipelines["temperatures_data"] + forecasting.create_pipeline(
+        variants=forecasters
     )
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

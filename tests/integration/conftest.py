@@ -29,8 +29,8 @@ def project_copy(tmp_path: Path) -> Path:
     return make_project_copy(tmp_path)
 
 
-def run_smoke(project: Path, **kwargs) -> None:
-    """``kedro run --pipeline=sentiment --env=smoke`` in ``project``, in this process."""
+def run_smoke(project: Path, pipeline: str = "sentiment", **kwargs) -> None:
+    """``kedro run --pipeline=<pipeline> --env=smoke`` in ``project``, in this process."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -38,7 +38,7 @@ def run_smoke(project: Path, **kwargs) -> None:
     with pytest.MonkeyPatch.context() as patch:
         patch.chdir(project)  # parameter paths (checkpoints) are relative to where kedro runs
         with KedroSession.create(project_path=project, env="smoke") as session:
-            session.run(pipeline_names=["sentiment"], **kwargs)
+            session.run(pipeline_names=[pipeline], **kwargs)
 
 
 @pytest.fixture(scope="session")

@@ -33,7 +33,15 @@ def kedro(project: Path, *args: str) -> subprocess.CompletedProcess:
 def test_registry_lists_the_pipelines(project_copy: Path) -> None:
     result = kedro(project_copy, "registry", "list")
     assert result.returncode == 0, result.stderr
-    for name in ("__default__", "ingestion", "imdb_data", "corpus_data", "temperatures_data"):
+    for name in (
+        "__default__",
+        "ingestion",
+        "imdb_data",
+        "corpus_data",
+        "temperatures_data",
+        "sentiment",
+        "forecasting",
+    ):
         assert f"- {name}" in result.stdout
 
 

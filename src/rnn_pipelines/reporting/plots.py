@@ -115,3 +115,33 @@ def _colours(count: int) -> list[Any]:
 
     palette = colormaps["tab10"]
     return [palette(i % 10) for i in range(count)]
+
+
+def forecasts_vs_actual(
+    dates: Sequence[Any], actual: Sequence[float], forecasts: Mapping[str, Sequence[float]]
+) -> Any:
+    """The observed series and each named forecast over the same days (e.g. the test year)."""
+    figure = _figure(12, 4)
+    axis = figure.subplots()
+    axis.plot(dates, actual, color="k", lw=1.0, label="observed")
+    for colour, (name, values) in zip(_colours(len(forecasts)), forecasts.items(), strict=True):
+        axis.plot(dates, values, color=colour, lw=0.9, alpha=0.85, label=name)
+    axis.set(ylabel="°C", title="Observed vs forecast (next day), test period")
+    axis.grid(alpha=0.3)
+    axis.legend(loc="upper right", fontsize="small")
+    return figure
+
+
+def error_histogram(errors: Mapping[str, Sequence[float]], *, unit: str = "°C") -> Any:
+    """Overlaid histograms of forecast errors (predicted - observed), one per model, on shared bins."""
+    figure = _figure(7, 4)
+    axis = figure.subplots()
+    everything = np.concatenate([np.asarray(e, dtype=float) for e in errors.values()])
+    bins = np.linspace(everything.min(), everything.max(), 41)
+    for colour, (name, values) in zip(_colours(len(errors)), errors.items(), strict=True):
+        mae = float(np.mean(np.abs(values)))
+        axis.hist(values, bins=bins, color=colour, alpha=0.45, label=f"{name} (MAE {mae:.2f} {unit})")
+    axis.axvline(0, color="k", lw=0.8)
+    axis.set(xlabel=f"error ({unit})", ylabel="days", title="Forecast errors, test period")
+    axis.legend(fontsize="small")
+    return figure

@@ -1,0 +1,134 @@
+"""Daily series → scaled, windowed arrays for recurrent forecasters; shared by training and serving."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+SCALERS = ("standard", "minmax")
+DAYS_PER_YEAR = 365.25
+
+
+def regularise_daily(series: pd.DataFrame) -> pd.DataFrame:
+    """Every calendar day from first to last, missing days interpolated linearly in time.
+
+    Windows assume one row per day; a missing day would silently shift every window across it.
+
+    Returns:
+        ``date``, ``temp_c`` and ``filled`` (True where the value was interpolated).
+    """
+    indexed = series.set_index("date")["temp_c"]
+    days = pd.date_range(indexed.index.min(), indexed.index.max(), freq="D", name="date")
+    daily = indexed.reindex(days)
+    filled = daily.isna()
+    if filled.any():
+        logger.info("Interpolated %d missing day(s): %s", int(filled.sum()), list(days[filled].date)[:5])
+    return pd.DataFrame(
+        {"date": days, "temp_c": daily.interpolate(method="time").to_numpy(), "filled": filled.to_numpy()}
+    )
+
+
+def split_by_date(
+    series: pd.DataFrame, *, train_end: str, validation_end: str, fractions: dict[str, float]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Chronological split, never shuffled: ``date <= train_end`` / ``<= validation_end`` / the rest.
+
+    When the configured dates do not both fall strictly inside the series (another source), the
+    series is cut by ``fractions`` (``train``, ``validation``; the test part is the remainder).
+    """
+    first, last = series["date"].min(), series["date"].max()
+    train_end_ts, validation_end_ts = pd.Timestamp(train_end), pd.Timestamp(validation_end)
+    if first < train_end_ts < validation_end_ts < last:
+        cuts = (series["date"] <= train_end_ts, series["date"] <= validation_end_ts)
+        how = f"by date (train ≤ {train_end}, validation ≤ {validation_end})"
+    else:
+        n = len(series)
+        position = np.arange(n)
+        train_rows = round(n * fractions["train"])
+        validation_rows = round(n * (fractions["train"] + fractions["validation"]))
+        cuts = (position < train_rows, position < validation_rows)
+        how = (
+            f"by fractions {fractions} (dates {train_end}/{validation_end} are not inside "
+            f"{first.date()}…{last.date()})"
+        )
+    train = series[cuts[0]].reset_index(drop=True)
+    validation = series[~cuts[0] & cuts[1]].reset_index(drop=True)
+    test = series[~cuts[1]].reset_index(drop=True)
+    logger.info("Split %s: %d / %d / %d days", how, len(train), len(validation), len(test))
+    return train, validation, test
+
+
+def fit_scaler(values: np.ndarray, method: str) -> dict[str, Any]:
+    """Scaling statistics from the training values only: ``standard`` (mean/std) or ``minmax``."""
+    if method not in SCALERS:
+        raise ValueError(f"forecasting.scaling.method must be one of {SCALERS}, got '{method}'")
+    values = np.asarray(values, dtype=np.float64)
+    if method == "standard":
+        offset, scale = float(values.mean()), float(values.std())
+    else:
+        offset, scale = float(values.min()), float(values.max() - values.min())
+    if not np.isfinite(scale) or scale == 0:
+        raise ValueError(f"Cannot scale: the training values are constant ({offset}); check the series.")
+    return {"method": method, "offset": offset, "scale": scale}
+
+
+def scale(values: np.ndarray, scaler: dict[str, Any]) -> np.ndarray:
+    """°C → model units."""
+    return ((np.asarray(values, dtype=np.float64) - scaler["offset"]) / scaler["scale"]).astype(np.float32)
+
+
+def unscale(values: np.ndarray, scaler: dict[str, Any]) -> np.ndarray:
+    """Model units → °C."""
+    return np.asarray(values, dtype=np.float64) * scaler["scale"] + scaler["offset"]
+
+
+def calendar_features(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
+    """Day of year as a point on a circle (sin, cos), so 31 Dec and 1 Jan are neighbours."""
+    angle = 2 * np.pi * pd.DatetimeIndex(dates).day_of_year.to_numpy() / DAYS_PER_YEAR
+    return np.stack([np.sin(angle), np.cos(angle)], axis=-1).astype(np.float32)
+
+
+def make_windows(
+    part: pd.DataFrame,
+    scaler: dict[str, Any],
+    *,
+    sequence_length: int,
+    horizon: int,
+    stride: int,
+    calendar: bool,
+) -> dict[str, np.ndarray]:
+    """Windows inside one split part (so none crosses a split boundary).
+
+    Window *i* reads ``sequence_length`` consecutive days and targets the next ``horizon`` days.
+
+    Returns:
+        ``x`` float32 ``[n, sequence_length, features]`` (scaled °C, plus sin/cos day of year when
+        ``calendar``), ``y`` float32 ``[n, horizon]`` (scaled), ``target_dates`` (first target day,
+        ``datetime64[ns]``) and ``last_input`` (°C of each window's last day, for persistence).
+    """
+    values = scale(part["temp_c"].to_numpy(), scaler)
+    span = sequence_length + horizon
+    if len(values) < span:
+        raise ValueError(
+            f"A split part has {len(values)} days, fewer than sequence_length + horizon = {span}: "
+            "shorten the window or give that part more days."
+        )
+    features = values[:, None]
+    if calendar:
+        features = np.concatenate([features, calendar_features(part["date"])], axis=1)
+    starts = np.arange(0, len(values) - span + 1, stride)
+    steps = np.arange(sequence_length)
+    x = features[starts[:, None] + steps]
+    y = values[starts[:, None] + sequence_length + np.arange(horizon)]
+    dates = part["date"].to_numpy()
+    return {
+        "x": x.astype(np.float32),
+        "y": y.astype(np.float32),
+        "target_dates": dates[starts + sequence_length],
+        "last_input": part["temp_c"].to_numpy()[starts + sequence_length - 1],
+    }

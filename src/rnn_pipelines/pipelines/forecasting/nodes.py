@@ -1,0 +1,255 @@
+"""Forecasting nodes: split, scale, window, train each variant, evaluate in °C against baselines, select."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnn_pipelines.models import builder, series, training
+
+logger = logging.getLogger(__name__)
+
+SPLITS = ("train", "validation", "test")
+
+
+def split_series(
+    temperatures: pd.DataFrame, options: dict[str, Any]
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Fill missing days, then split chronologically (dates for Melbourne, fractions otherwise).
+
+    Args:
+        temperatures: The validated ``date, temp_c`` table.
+        options: ``train_end``, ``validation_end`` (dates) and ``fractions`` (``train``, ``validation``).
+
+    Returns:
+        ``train``, ``validation`` and ``test`` parts: ``date, temp_c, filled``.
+    """
+    daily = series.regularise_daily(temperatures)
+    return series.split_by_date(
+        daily,
+        train_end=str(options["train_end"]),
+        validation_end=str(options["validation_end"]),
+        fractions=options["fractions"],
+    )
+
+
+def fit_scaler(train: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
+    """Scaling statistics from the training part only (saved in ``06_models``)."""
+    scaler = series.fit_scaler(train["temp_c"].to_numpy(), options["method"])
+    logger.info("Scaler (%s) fitted on %d training days: %s", options["method"], len(train), scaler)
+    return scaler
+
+
+def make_windows(
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    scaler: dict[str, Any],
+    options: dict[str, Any],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Window each part separately, so no window crosses a split boundary.
+
+    Args:
+        options: ``sequence_length``, ``horizon``, ``stride``, ``calendar_features``.
+
+    Returns:
+        Per split: ``x``, ``y``, ``target_dates``, ``last_input`` (see ``series.make_windows``).
+    """
+    windows = {
+        name: series.make_windows(
+            part,
+            scaler,
+            sequence_length=options["sequence_length"],
+            horizon=options["horizon"],
+            stride=options["stride"],
+            calendar=options["calendar_features"],
+        )
+        for name, part in zip(SPLITS, (train, validation, test), strict=True)
+    }
+    logger.info("Windows: %s", {name: len(w["y"]) for name, w in windows.items()})
+    return windows
+
+
+def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = None) -> Any:
+    import tensorflow as tf
+
+    data = tf.data.Dataset.from_tensor_slices((split["x"], split["y"]))
+    if seed is not None:
+        data = data.shuffle(len(split["y"]), seed=seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
+def check_variants(variants: dict[str, Any]) -> dict[str, list[str]]:
+    """Check every variant spec before training; returns what would stop cuDNN kernels per variant."""
+    problems = {}
+    for name, spec in variants.items():
+        builder.validate_spec(name, spec, {})
+        problems[name] = builder.cudnn_ineligible(spec)
+    return problems
+
+
+def train_forecaster(
+    windows: dict[str, dict[str, np.ndarray]],
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    variant_checks: dict[str, list[str]],
+    *,
+    variant: str,
+) -> tuple[Any, dict[str, list[float]], dict[str, Any]]:
+    """Build ``variant`` (its layers, then ``Dense(horizon)``) and fit it with MSE, early-stopping on
+    validation loss.
+
+    Returns:
+        The fitted model, its per-epoch curves (``loss``, ``mae``, ``val_*``) and a training summary.
+    """
+    import keras
+
+    train = windows["train"]
+    head = [{"type": "Dense", "units": train["y"].shape[1], "dtype": "float32"}]
+
+    def build() -> Any:
+        inputs = keras.Input(shape=train["x"].shape[1:], dtype="float32", name="window")
+        model = builder.build_model(variant, spec, inputs=inputs, head=head, fill={})
+        model.compile(optimizer=keras.optimizers.Adam(settings["learning_rate"]), loss="mse", metrics=["mae"])
+        return model
+
+    return training.fit(
+        f"forecasting.{variant}",
+        build,
+        _dataset(train, settings["batch_size"], seed=settings["seed"]),
+        _dataset(windows["validation"], settings["batch_size"]),
+        settings,
+    )
+
+
+def errors_c(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
+    """MAE and RMSE in °C over every window and horizon step."""
+    error = np.asarray(predicted, dtype=np.float64) - np.asarray(actual, dtype=np.float64)
+    return {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2)))}
+
+
+def scorecard(
+    variant: str,
+    kind: str,
+    windows: dict[str, dict[str, np.ndarray]],
+    predictions: dict[str, np.ndarray],
+    scaler: dict[str, Any],
+    summary: dict[str, Any],
+) -> dict[str, Any]:
+    """One comparison record: validation MAE (selects), test MAE/RMSE (reports), all in °C; the test
+    predictions (first horizon step) for the plots."""
+    # [windows, horizon] whatever the predictor returned (scikit-learn drops a single target's axis)
+    predictions = {
+        split: np.asarray(p).reshape(windows[split]["y"].shape) for split, p in predictions.items()
+    }
+    scores = {
+        split: errors_c(series.unscale(windows[split]["y"], scaler), predictions[split])
+        for split in ("validation", "test")
+    }
+    return {
+        "variant": variant,
+        "kind": kind,
+        "val_mae": scores["validation"]["mae"],
+        "test_mae": scores["test"]["mae"],
+        "test_rmse": scores["test"]["rmse"],
+        "test_predictions": predictions["test"][:, 0].round(3).tolist(),
+        **summary,
+    }
+
+
+def evaluate_forecaster(
+    model: Any,
+    windows: dict[str, dict[str, np.ndarray]],
+    scaler: dict[str, Any],
+    summary: dict[str, Any],
+    *,
+    variant: str,
+) -> dict[str, Any]:
+    """Score a trained variant in °C on the validation and test windows."""
+    predictions = {
+        split: series.unscale(model.predict(windows[split]["x"], verbose=0), scaler)
+        for split in ("validation", "test")
+    }
+    metrics = scorecard(variant, "rnn", windows, predictions, scaler, summary)
+    logger.info("%s: val MAE %.3f °C, test MAE %.3f °C", variant, metrics["val_mae"], metrics["test_mae"])
+    return metrics
+
+
+NO_TRAINING = {"epochs_run": None, "best_epoch": None, "train_seconds": 0.0}
+
+
+def evaluate_baselines(
+    windows: dict[str, dict[str, np.ndarray]],
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+    scaler: dict[str, Any],
+) -> dict[str, dict[str, Any]]:
+    """Persistence (tomorrow = today), seasonal naive (same day last year) and a linear model on the
+    window (ridge regression fitted on the training windows), on exactly the variants' targets."""
+    from sklearn.linear_model import Ridge
+
+    history = pd.concat([train, validation, test]).set_index("date")["temp_c"]
+    horizon = windows["train"]["y"].shape[1]
+    offsets = pd.to_timedelta(np.arange(horizon), unit="D")
+
+    def persistence(split: str) -> np.ndarray:
+        return np.repeat(windows[split]["last_input"][:, None], horizon, axis=1)
+
+    def seasonal(split: str) -> np.ndarray:
+        targets = pd.DatetimeIndex(windows[split]["target_dates"])
+        year_before = [
+            history.reindex(targets + offset - pd.DateOffset(years=1)).to_numpy() for offset in offsets
+        ]
+        values = np.stack(year_before, axis=1)
+        return np.where(np.isnan(values), persistence(split), values)  # no year before: fall back
+
+    def flat(split: str) -> np.ndarray:
+        return windows[split]["x"].reshape(len(windows[split]["x"]), -1)
+
+    linear = Ridge(alpha=1.0).fit(flat("train"), windows["train"]["y"])
+    baselines = {
+        "persistence": persistence,
+        "seasonal_naive": seasonal,
+        "linear_window": lambda split: series.unscale(linear.predict(flat(split)), scaler),
+    }
+    return {
+        name: scorecard(
+            name,
+            "baseline",
+            windows,
+            {split: predict(split) for split in ("validation", "test")},
+            scaler,
+            {**NO_TRAINING, "parameters": int(linear.coef_.size + linear.intercept_.size)}
+            if name == "linear_window"
+            else {**NO_TRAINING, "parameters": 0},
+        )
+        for name, predict in baselines.items()
+    }
+
+
+def compare_forecasters(baselines: dict[str, dict[str, Any]], **metrics: dict[str, Any]) -> pd.DataFrame:
+    """One row per variant and baseline (without the prediction arrays), lowest validation MAE first."""
+    records = [*metrics.values(), *baselines.values()]
+    table = pd.DataFrame([{k: v for k, v in m.items() if k != "test_predictions"} for m in records])
+    return table.sort_values("val_mae", kind="stable").reset_index(drop=True)
+
+
+def select_best_forecaster(comparison: pd.DataFrame) -> dict[str, Any]:
+    """The RNN variant with the lowest validation MAE (never chosen on test), and how it compares."""
+    rnns = comparison[comparison["kind"] == "rnn"]
+    best = rnns.loc[rnns["val_mae"].idxmin()]
+    persistence = comparison.set_index("variant").loc["persistence"]
+    choice = {
+        "variant": best["variant"],
+        "val_mae": float(best["val_mae"]),
+        "test_mae": float(best["test_mae"]),
+        "test_rmse": float(best["test_rmse"]),
+        "persistence_test_mae": float(persistence["test_mae"]),
+        "improvement_over_persistence": float(1 - best["test_mae"] / persistence["test_mae"]),
+    }
+    logger.info("Best forecaster: %s", choice)
+    return choice

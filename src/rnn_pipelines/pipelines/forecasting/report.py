@@ -1,0 +1,101 @@
+"""Forecasting report nodes: each variant's nested MLflow run, and the comparison report with plots."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnn_pipelines.models import series
+from rnn_pipelines.reporting import plots
+from rnn_pipelines.reporting.comparison import Column, Comparison
+
+CURVES = ("loss", "mae")
+COLUMNS = [
+    Column("variant", "model"),
+    Column("kind", "kind"),
+    Column("parameters", "parameters", "{:,.0f}"),
+    Column("epochs_run", "epochs", "{:.0f}"),
+    Column("train_seconds", "train time (s)", "{:,.1f}"),
+    Column("val_mae", "val MAE (°C)", "{:.3f}"),
+    Column("test_mae", "test MAE (°C)", "{:.3f}"),
+    Column("test_rmse", "test RMSE (°C)", "{:.3f}"),
+]
+
+
+def record_forecaster_run(
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    history: dict[str, list[float]],
+    metrics: dict[str, Any],
+    model: Any,
+    *,
+    variant: str,
+) -> dict[str, Any]:
+    """Everything the variant's nested MLflow run holds (saved by ``MlflowNestedRunDataset``)."""
+    params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
+    params |= {f"training.{k}": v for k, v in settings.items()}
+    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {
+        "params": params,
+        "tags": {"variant": variant, "kind": metrics["kind"]},
+        "history": {k: history[k] for k in ("loss", "mae", "val_loss", "val_mae") if k in history},
+        "metrics": scores,
+        "figures": {"learning_curves": plots.learning_curves({variant: history}, CURVES)},
+        "artifacts": {"spec.json": spec, "metrics.json": metrics},
+        "model": model,
+    }
+
+
+def build_forecasting_report(
+    comparison: pd.DataFrame,
+    best: dict[str, Any],
+    windows: dict[str, dict[str, np.ndarray]],
+    scaler: dict[str, Any],
+    baselines: dict[str, dict[str, Any]],
+    **inputs: dict[str, Any],
+) -> tuple[str, str, dict[str, Any], Any, Any, Any]:
+    """The comparison report: every variant and baseline in °C, the best marked.
+
+    Args:
+        **inputs: ``history_<variant>`` and ``metrics_<variant>`` for every RNN variant.
+
+    Returns:
+        Markdown, HTML, JSON, and the figures: observed vs forecast over the test period (best variant
+        and persistence), the test error histogram, and every variant's learning curves.
+    """
+    histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}
+    metrics = {k.removeprefix("metrics_"): v for k, v in inputs.items() if k.startswith("metrics_")}
+    test = windows["test"]
+    actual = series.unscale(test["y"][:, 0], scaler)
+    chosen = {best["variant"]: metrics[best["variant"]], "persistence": baselines["persistence"]}
+    forecasts = {name: np.asarray(m["test_predictions"]) for name, m in chosen.items()}
+    gain = best["improvement_over_persistence"]
+    report = Comparison(
+        title="Temperature forecasting: variant comparison",
+        columns=COLUMNS,
+        rows=comparison.to_dict("records"),
+        best=best["variant"],
+        summary=(
+            f"Best variant by validation MAE: {best['variant']} (test MAE {best['test_mae']:.3f} °C, "
+            f"{abs(gain):.1%} {'better' if gain >= 0 else 'worse'} than persistence at "
+            f"{best['persistence_test_mae']:.3f} °C). Errors are in °C over the test period."
+        ),
+        figures={
+            "forecast_vs_actual.png": "Observed vs next-day forecast (test): best variant and persistence",
+            "error_histogram.png": "Test errors: best variant vs persistence",
+            "learning_curves.png": "Learning curves (dashed: train, solid: validation), scaled units",
+        },
+        notes=[
+            "persistence: tomorrow = today; seasonal_naive: same day last year; "
+            "linear_window: ridge regression on the window."
+        ],
+    )
+    figures = (
+        plots.forecasts_vs_actual(pd.DatetimeIndex(test["target_dates"]), actual, forecasts),
+        plots.error_histogram({name: values - actual for name, values in forecasts.items()}),
+        plots.learning_curves(histories, CURVES),
+    )
+    return report.to_markdown(), report.to_html(), report.to_json(), *figures

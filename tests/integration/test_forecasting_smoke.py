@@ -1,0 +1,68 @@
+"""`kedro run --pipeline=forecasting --env=smoke` end to end on the seeded synthetic series (no mirror)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from tests.integration.conftest import make_project_copy, run_smoke
+
+ROOT = Path(__file__).resolve().parents[2]
+VARIANTS = sorted(
+    yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"]["variants"]
+)
+BASELINES = ["linear_window", "persistence", "seasonal_naive"]
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    project = make_project_copy(tmp_path_factory.mktemp("forecasting"))
+    run_smoke(project, pipeline="forecasting")
+    return project
+
+
+def test_smoke_run_writes_the_report_with_every_variant_and_baseline(project: Path) -> None:
+    reports = project / "data/08_reporting/forecasting"
+    for name in (
+        "comparison.md",
+        "comparison.html",
+        "comparison.json",
+        "forecast_vs_actual.png",
+        "error_histogram.png",
+        "learning_curves.png",
+    ):
+        assert (reports / name).stat().st_size > 0, name
+    comparison = pd.read_csv(reports / "comparison.csv")
+    assert sorted(comparison["variant"]) == sorted([*VARIANTS, *BASELINES])
+    assert comparison["val_mae"].is_monotonic_increasing
+    best = json.loads((reports / "best_variant.json").read_text())
+    assert best["variant"] in VARIANTS
+    assert json.loads((reports / "comparison.json").read_text())["best"] == best["variant"]
+    for variant in VARIANTS:
+        metrics = json.loads((reports / variant / "metrics.json").read_text())
+        assert metrics["epochs_run"] == 2 and metrics["test_mae"] > 0
+        # 730 synthetic days, 10% test = 73 days, minus one 30-day window: 43 next-day forecasts
+        assert len(metrics["test_predictions"]) == 43
+
+
+def test_scaler_is_saved_from_the_train_part(project: Path) -> None:
+    scaler = json.loads((project / "data/06_models/forecasting/scaler.json").read_text())
+    train = pd.read_parquet(project / "data/03_primary/forecasting/train.parquet")
+    assert scaler["offset"] == pytest.approx(train["temp_c"].mean())
+    assert scaler["scale"] == pytest.approx(train["temp_c"].std(ddof=0))
+
+
+def test_each_variant_has_a_nested_mlflow_run(project: Path) -> None:
+    from mlflow import MlflowClient
+
+    client = MlflowClient(tracking_uri=f"sqlite:///{project}/mlflow/mlflow.db")
+    experiment = client.get_experiment_by_name("rnn-pipelines")
+    runs = client.search_runs([experiment.experiment_id])
+    parent = next(r for r in runs if r.info.run_name == "forecasting")
+    children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert sorted(r.info.run_name for r in children) == VARIANTS
+    assert all({"val_mae", "test_mae", "test_rmse"} <= set(r.data.metrics) for r in children)

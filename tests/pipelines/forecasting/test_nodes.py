@@ -1,0 +1,83 @@
+"""Forecasting nodes: parts never leak into each other, baselines are exact, selection ignores test."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from rnn_pipelines.pipelines.forecasting import nodes
+
+WINDOWING = {"sequence_length": 5, "horizon": 1, "stride": 1, "calendar_features": False}
+SPLIT = {
+    "train_end": "2000-03-31",
+    "validation_end": "2000-04-30",
+    "fractions": {"train": 0.8, "validation": 0.1},
+}
+
+
+def series_table(values, start: str = "2000-01-01") -> pd.DataFrame:
+    values = np.asarray(values, dtype=float)
+    return pd.DataFrame({"date": pd.date_range(start, periods=len(values), freq="D"), "temp_c": values})
+
+
+def test_no_window_crosses_a_split() -> None:
+    # each part holds its own range of values: train < 1000 <= validation < 2000 <= test
+    dates = pd.date_range("2000-01-01", "2000-05-31", freq="D")
+    values = (
+        np.where(dates <= "2000-03-31", 0, np.where(dates <= "2000-04-30", 1000, 2000))
+        + np.arange(len(dates)) % 7
+    )
+    train, validation, test = nodes.split_series(pd.DataFrame({"date": dates, "temp_c": values}), SPLIT)
+    scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
+    windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
+    for name, low in (("train", 0), ("validation", 1000), ("test", 2000)):
+        part = windows[name]
+        everything = np.concatenate([part["x"].ravel(), part["y"].ravel()])
+        assert everything.min() >= low and everything.max() < low + 1000, name
+
+
+def test_scaler_statistics_come_from_the_train_part_only() -> None:
+    calm = series_table(np.sin(np.arange(152) / 5) * 5 + 15)
+    spiked = calm.copy()
+    spiked.loc[spiked.index[-3], "temp_c"] = 500.0  # a test-period spike
+    scalers = []
+    for table in (calm, spiked):
+        train, _, _ = nodes.split_series(table, SPLIT)
+        scalers.append(nodes.fit_scaler(train, {"method": "standard"}))
+    assert scalers[0] == scalers[1]
+
+
+def baselines_for(values) -> dict:
+    table = series_table(values)
+    train, validation, test = nodes.split_series(table, SPLIT)
+    scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
+    windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
+    return nodes.evaluate_baselines(windows, train, validation, test, scaler)
+
+
+def test_persistence_on_a_constant_series_has_zero_error() -> None:
+    persistence = baselines_for(np.full(152, 12.5))["persistence"]
+    assert (
+        persistence["test_mae"] == 0.0 and persistence["test_rmse"] == 0.0 and persistence["val_mae"] == 0.0
+    )
+
+
+def test_persistence_on_a_ramp_is_off_by_the_slope() -> None:
+    baselines = baselines_for(np.arange(152) * 0.5)
+    assert baselines["persistence"]["test_mae"] == pytest.approx(0.5)
+    assert baselines["linear_window"]["test_mae"] < 0.05  # a ramp is linear in its window
+    assert set(baselines) == {"persistence", "seasonal_naive", "linear_window"}
+
+
+def test_best_forecaster_is_chosen_on_validation_not_test() -> None:
+    comparison = pd.DataFrame(
+        [
+            {"variant": "lstm", "kind": "rnn", "val_mae": 1.5, "test_mae": 2.0, "test_rmse": 2.5},
+            {"variant": "gru", "kind": "rnn", "val_mae": 1.6, "test_mae": 1.0, "test_rmse": 1.2},
+            {"variant": "persistence", "kind": "baseline", "val_mae": 1.0, "test_mae": 2.2, "test_rmse": 3.0},
+        ]
+    )
+    best = nodes.select_best_forecaster(comparison)
+    assert best["variant"] == "lstm"
+    assert best["improvement_over_persistence"] == pytest.approx(1 - 2.0 / 2.2)
