@@ -66,3 +66,16 @@ def test_each_variant_has_a_nested_mlflow_run(project: Path) -> None:
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert sorted(r.info.run_name for r in children) == VARIANTS
     assert all({"val_mae", "test_mae", "test_rmse"} <= set(r.data.metrics) for r in children)
+
+
+def test_smoke_run_exports_and_decides_on_the_best_forecaster(project: Path) -> None:
+    reports = project / "data/08_reporting/forecasting"
+    check = json.loads((reports / "export_check.json").read_text())
+    assert check["passed"] and check["max_abs_difference"] <= 1e-4
+    assert (project / "data/06_models/forecasting/candidate/saved_model.pb").exists()
+    blessing = json.loads((reports / "blessing.json").read_text())
+    champion = project / "data/06_models/forecasting/champion"
+    persistence = pd.read_csv(reports / "comparison.csv").set_index("variant").loc["persistence", "test_mae"]
+    # blessed exactly when the best variant beats persistence (there is no champion before this run)
+    assert blessing["blessed"] == (blessing["record"]["test_mae"] < persistence)
+    assert (champion / "champion.json").exists() == blessing["blessed"]

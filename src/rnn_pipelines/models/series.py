@@ -89,7 +89,12 @@ def unscale(values: np.ndarray, scaler: dict[str, Any]) -> np.ndarray:
 
 def calendar_features(dates: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     """Day of year as a point on a circle (sin, cos), so 31 Dec and 1 Jan are neighbours."""
-    angle = 2 * np.pi * pd.DatetimeIndex(dates).day_of_year.to_numpy() / DAYS_PER_YEAR
+    return calendar_features_of_days(pd.DatetimeIndex(dates).day_of_year.to_numpy())
+
+
+def calendar_features_of_days(day_of_year: np.ndarray) -> np.ndarray:
+    """``[..., 2]`` sin/cos features for an array of days of year (the serving export computes the same)."""
+    angle = 2 * np.pi * np.asarray(day_of_year, dtype=np.float64) / DAYS_PER_YEAR
     return np.stack([np.sin(angle), np.cos(angle)], axis=-1).astype(np.float32)
 
 

@@ -20,7 +20,8 @@ request = json.load(sys.stdin)
 import tensorflow as tf
 loaded = tf.saved_model.load(request["path"])
 endpoint = getattr(loaded, request["signature"])
-outputs = endpoint(tf.constant(request["inputs"], dtype=request["dtype"]))
+extra = [tf.constant(values, dtype=dtype) for values, dtype in request["extra_inputs"]]
+outputs = endpoint(tf.constant(request["inputs"], dtype=request["dtype"]), *extra)
 foreign = sorted(m for m in sys.modules if m.split(".")[0] in ("rnn_pipelines", "kedro"))
 json.dump({"outputs": outputs.numpy().tolist(), "foreign_modules": foreign}, sys.stdout)
 """
@@ -37,11 +38,13 @@ def verify_in_fresh_process(
     *,
     dtype: str = "string",
     signature: str = "serve",
+    extra_inputs: list[tuple[list[Any], str]] = (),
     atol: float = 1e-5,
     timeout: float = 300,
 ) -> dict[str, Any]:
-    """Load the SavedModel at ``path`` in a new interpreter, call ``signature`` on ``inputs``, and
-    compare with ``expected`` (the in-memory model's outputs on the same inputs).
+    """Load the SavedModel at ``path`` in a new interpreter, call ``signature`` on ``inputs`` (and
+    ``extra_inputs``: further ``(values, dtype)`` arguments), and compare with ``expected`` (the
+    in-memory model's outputs on the same inputs).
 
     Returns:
         ``max_abs_difference``, ``inputs`` (count), ``atol`` and ``passed``.
@@ -49,7 +52,13 @@ def verify_in_fresh_process(
     Raises:
         ExportMismatchError: The process failed, imported the project, or an output is off by > ``atol``.
     """
-    request = {"path": str(Path(path).resolve()), "signature": signature, "inputs": inputs, "dtype": dtype}
+    request = {
+        "path": str(Path(path).resolve()),
+        "signature": signature,
+        "inputs": inputs,
+        "dtype": dtype,
+        "extra_inputs": [list(pair) for pair in extra_inputs],
+    }
     result = subprocess.run(
         [sys.executable, "-I", "-c", _SCRIPT],
         input=json.dumps(request),

@@ -55,7 +55,7 @@ def test_first_candidate_is_blessed_with_its_provenance() -> None:
 
 def test_better_candidate_replaces_a_worse_champion() -> None:
     decision = bless(0.88, champion(0.86))
-    assert decision["blessed"] and decision["champion_test_accuracy"] == 0.86
+    assert decision["blessed"] and decision["champion_score"] == 0.86
 
 
 @pytest.mark.parametrize("accuracy", [0.90, 0.88])  # better, and equal: a tie keeps the champion
@@ -67,7 +67,7 @@ def test_better_or_equal_champion_is_kept(accuracy: float) -> None:
 
 def test_candidate_must_beat_the_linear_challenger_unless_configured_off() -> None:
     assert not bless(0.85, {}, linear=0.90)["blessed"]
-    assert "linear challenger's 0.9000" in bless(0.85, {}, linear=0.90)["reason"]
+    assert "does not beat the linear challenger's 0.9000" in bless(0.85, {}, linear=0.90)["reason"]
     assert bless(0.85, {}, linear=0.90, options={"require_beating_linear": False})["blessed"]
 
 
@@ -81,7 +81,7 @@ def test_a_champion_scored_on_another_test_set_is_rescored_on_this_one(monkeypat
     monkeypatch.setattr(export, "_score_saved_model", lambda path, test: rescored.append(path) or 0.95)
     decision = bless(0.90, champion(0.50, test_sha256="other"))
     assert rescored == ["champion"]
-    assert not decision["blessed"] and decision["champion_test_accuracy"] == 0.95
+    assert not decision["blessed"] and decision["champion_score"] == 0.95
 
 
 def test_probe_texts_cover_the_edge_cases() -> None:

@@ -7,6 +7,11 @@ from collections.abc import Iterable
 
 from kedro.pipeline import Node, Pipeline
 
+from rnn_pipelines.pipelines.forecasting.export import (
+    bless_forecaster,
+    export_best_forecaster,
+    verify_forecaster_export,
+)
 from rnn_pipelines.pipelines.forecasting.nodes import (
     check_variants,
     compare_forecasters,
@@ -19,6 +24,7 @@ from rnn_pipelines.pipelines.forecasting.nodes import (
     train_forecaster,
 )
 from rnn_pipelines.pipelines.forecasting.report import build_forecasting_report, record_forecaster_run
+from rnn_pipelines.pipelines.sentiment.export import promote_champion
 from rnn_pipelines.pipelines.sentiment.pipeline import _bound
 
 SHARED_INPUTS = {"forecasting_windows", "forecasting_scaler", "forecasting_variant_checks"}
@@ -154,4 +160,53 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
             ),
         ]
     )
-    return prepare + sum((variant_pipeline(v) for v in variants), start=Pipeline([])) + select
+    models = {f"model_{v}": f"forecasting.{v}.model" for v in variants}
+    export = Pipeline(
+        [
+            Node(
+                export_best_forecaster,
+                inputs={
+                    "best": "forecasting_best_variant",
+                    "scaler": "forecasting_scaler",
+                    "windowing": "params:forecasting.windowing",
+                }
+                | models,
+                outputs="forecasting_candidate_model",
+                name="export_best_forecaster",
+            ),
+            Node(
+                verify_forecaster_export,
+                inputs={
+                    "model_dir": "forecasting_candidate_model",
+                    "best": "forecasting_best_variant",
+                    "windows": "forecasting_windows",
+                    "scaler": "forecasting_scaler",
+                    "windowing": "params:forecasting.windowing",
+                    "options": "params:forecasting.export",
+                }
+                | models,
+                outputs="forecasting_export_check",
+                name="verify_forecaster_export",
+            ),
+            Node(
+                bless_forecaster,
+                inputs=[
+                    "forecasting_candidate_model",
+                    "forecasting_export_check",
+                    "forecasting_best_variant",
+                    "forecasting_comparison",
+                    "forecasting_current_champion",
+                    "temperatures",
+                    "forecasting_test",
+                    "forecasting_windows",
+                    "forecasting_scaler",
+                    "params:forecasting.windowing",
+                ],
+                outputs="forecasting_blessing",
+                name="bless_forecaster",
+            ),
+            Node(promote_champion, "forecasting_blessing", "forecasting_champion", name="promote_forecaster"),
+        ]
+    )
+    trained = prepare + sum((variant_pipeline(v) for v in variants), start=Pipeline([])) + select
+    return trained + export

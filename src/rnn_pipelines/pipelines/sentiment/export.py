@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from rnn_pipelines.pipelines.sentiment.nodes import classification_metrics, predict_texts
-from rnn_pipelines.serving import text_classifier
+from rnn_pipelines.serving import blessing, text_classifier
 from rnn_pipelines.serving.verify import verify_in_fresh_process
 
 logger = logging.getLogger(__name__)
@@ -93,31 +93,18 @@ def bless_candidate(
     if champion and champion.get("test_sha256") != provenance["test_sha256"]:
         champion_accuracy = _score_saved_model(champion["path"], test)
         logger.info("Champion re-scored on this run's test set: %.4f", champion_accuracy)
-    reasons = []
-    if not verification.get("passed"):
-        reasons.append("the export failed its fresh-process check")
-    if champion_accuracy is not None and test_accuracy <= champion_accuracy:
-        reasons.append(
-            f"test accuracy {test_accuracy:.4f} does not beat the champion's {champion_accuracy:.4f}"
-        )
-    if options["require_beating_linear"] and not linear.empty and test_accuracy <= linear.max():
-        reasons.append(
-            f"test accuracy {test_accuracy:.4f} does not beat the linear challenger's {linear.max():.4f}"
-        )
-    blessed = not reasons
-    if blessed:
-        versus = "no champion yet" if champion_accuracy is None else f"champion had {champion_accuracy:.4f}"
-        reason = f"{best['variant']} blessed: test accuracy {test_accuracy:.4f} ({versus})"
-    else:
-        reason = f"{best['variant']} not blessed: " + "; ".join(reasons)
-    logger.info(reason)
-    return {
-        "blessed": blessed,
-        "reason": reason,
-        "champion_test_accuracy": champion_accuracy,
-        "record": record,
-        "model_dir": model_dir,
-    }
+    return blessing.decide(
+        variant=best["variant"],
+        score=blessing.Score("test accuracy", higher_is_better=True),
+        candidate=test_accuracy,
+        champion=champion_accuracy,
+        must_beat={"the linear challenger": float(linear.max())}
+        if options["require_beating_linear"] and not linear.empty
+        else {},
+        verified=bool(verification.get("passed")),
+        record=record,
+        model_dir=model_dir,
+    )
 
 
 def promote_champion(decision: dict[str, Any]) -> dict[str, Any]:

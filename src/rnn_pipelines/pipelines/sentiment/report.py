@@ -3,11 +3,8 @@ the run's provenance, and the read-along plot of what the model remembers."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
-import subprocess
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -16,6 +13,7 @@ import pandas as pd
 from rnn_pipelines.models import text
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
+from rnn_pipelines.reporting.provenance import git_commit, table_sha256
 
 logger = logging.getLogger(__name__)
 
@@ -119,28 +117,6 @@ def build_comparison_report(
         ),
     )
     return report.to_markdown(), report.to_html(), report.to_json(), *figures
-
-
-def table_sha256(table: pd.DataFrame) -> str:
-    """sha256 of a table's contents (row order and values, not the file format it came from)."""
-    hashed = pd.util.hash_pandas_object(table, index=False).to_numpy()
-    columns = ",".join(f"{c}:{t}" for c, t in table.dtypes.astype(str).items())
-    return hashlib.sha256(columns.encode() + hashed.tobytes()).hexdigest()
-
-
-def git_commit() -> dict[str, Any]:
-    """The code version: the commit of the checkout this package runs from, and whether it has edits."""
-    where = Path(__file__).resolve().parent
-
-    def git(*args: str) -> str:
-        return subprocess.run(
-            ["git", "-C", str(where), *args], capture_output=True, text=True, check=True, timeout=30
-        ).stdout.strip()
-
-    try:
-        return {"git_commit": git("rev-parse", "HEAD"), "git_dirty": bool(git("status", "--porcelain"))}
-    except (OSError, subprocess.SubprocessError):
-        return {"git_commit": "unknown", "git_dirty": None}
 
 
 def describe_run_inputs(
