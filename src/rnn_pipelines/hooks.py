@@ -27,17 +27,22 @@ def active_config_loader() -> Any | None:
 
 
 class CloseMlflowRunHook:
-    """Closes the pipeline's MLflow run completely when ``kedro run`` ends.
+    """Leaves MLflow as the session found it when ``kedro run`` ends, so a second session in the same
+    process (tests, notebooks, orchestrators) tracks into its own project.
 
-    kedro-mlflow 2.0.3 re-opens its run before every node; MLflow >= 3.13 stacks a re-opened active
-    run instead of refusing it, so after the pipeline one ``end_run`` leaves the run active. In one
-    process (tests, notebooks, orchestrators) the next session would then log into the old run.
-    A run that was active before the session started (an orchestrator's) is left open. Project hooks
-    run after plugin hooks, so this sees the state kedro-mlflow leaves behind.
+    - kedro-mlflow 2.0.3 re-opens its run before every node; MLflow >= 3.13 stacks a re-opened active
+      run instead of refusing it, so after the pipeline one ``end_run`` leaves the run active. This
+      closes the stack (a run that was active before the session, an orchestrator's, stays open).
+    - ``mlflow.set_tracking_uri`` exports ``MLFLOW_TRACKING_URI``, which the next session's
+      ``mlflow.yml`` would read as the user's choice. This restores the user's own value (or its
+      absence), as ``ProjectConfigLoader`` saw it before kedro-mlflow's set-up.
+
+    Project hooks run after plugin hooks, so this sees the state kedro-mlflow leaves behind.
     """
 
     def __init__(self) -> None:
         self._outer_run_id: str | None = None
+        self._user_tracking_uri: str | None = None
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
@@ -45,12 +50,19 @@ class CloseMlflowRunHook:
 
         active = mlflow.active_run()
         self._outer_run_id = active.info.run_id if active else None
+        self._user_tracking_uri = getattr(context.config_loader, "user_tracking_uri", None)
 
     def _close(self, status: str) -> None:
+        import os
+
         import mlflow
 
         while (active := mlflow.active_run()) is not None and active.info.run_id != self._outer_run_id:
             mlflow.end_run(status)
+        if self._user_tracking_uri is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = self._user_tracking_uri
 
     @hook_impl
     def after_pipeline_run(self, *args: Any, **kwargs: Any) -> None:

@@ -1,5 +1,6 @@
 """Project settings: https://docs.kedro.org/en/stable/kedro_project_setup/settings.html"""
 
+import os
 from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
@@ -17,6 +18,9 @@ class ProjectConfigLoader(OmegaConfigLoader):
     """
 
     def __init__(self, conf_source: str, *args, **kwargs) -> None:
+        # MLflow's set_tracking_uri exports MLFLOW_TRACKING_URI for subprocesses; remember the user's
+        # own value from before this session's kedro-mlflow set-up (CloseMlflowRunHook restores it).
+        self.user_tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
         project = find_kedro_project(Path(conf_source).resolve()) or Path(conf_source).resolve().parent
         OmegaConf.register_resolver("project_path", project.as_posix, replace=True)
         super().__init__(conf_source, *args, **kwargs)
