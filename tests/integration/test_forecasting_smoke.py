@@ -63,6 +63,7 @@ def test_each_variant_has_a_nested_mlflow_run(project: Path) -> None:
     experiment = client.get_experiment_by_name("rnn-pipelines")
     runs = client.search_runs([experiment.experiment_id])
     parent = next(r for r in runs if r.info.run_name == "forecasting")
+    assert len(parent.data.tags["data_sha256"]) == 64 and parent.data.tags["git_commit"]
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert sorted(r.info.run_name for r in children) == VARIANTS
     assert all({"val_mae", "test_mae", "test_rmse"} <= set(r.data.metrics) for r in children)

@@ -23,9 +23,14 @@ from rnn_pipelines.pipelines.forecasting.nodes import (
     split_series,
     train_forecaster,
 )
-from rnn_pipelines.pipelines.forecasting.report import build_forecasting_report, record_forecaster_run
+from rnn_pipelines.pipelines.forecasting.report import (
+    build_forecasting_report,
+    describe_series_inputs,
+    record_forecaster_run,
+)
 from rnn_pipelines.pipelines.sentiment.export import promote_champion
 from rnn_pipelines.pipelines.sentiment.pipeline import _bound
+from rnn_pipelines.pipelines.sentiment.report import run_tags
 
 SHARED_INPUTS = {"forecasting_windows", "forecasting_scaler", "forecasting_variant_checks"}
 
@@ -158,6 +163,13 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
                 ],
                 name="build_forecasting_report",
             ),
+            Node(
+                describe_series_inputs,
+                ["temperatures", "forecasting_test"],
+                "forecasting_provenance",
+                name="describe_series_inputs",
+            ),
+            Node(run_tags, "forecasting_provenance", "forecasting_run_tags", name="tag_forecasting_run"),
         ]
     )
     models = {f"model_{v}": f"forecasting.{v}.model" for v in variants}

@@ -11,6 +11,7 @@ import pandas as pd
 from rnn_pipelines.models import series
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
+from rnn_pipelines.reporting.provenance import git_commit, table_sha256
 
 CURVES = ("loss", "mae")
 COLUMNS = [
@@ -99,3 +100,14 @@ def build_forecasting_report(
         plots.learning_curves(histories, CURVES),
     )
     return report.to_markdown(), report.to_html(), report.to_json(), *figures
+
+
+def describe_series_inputs(temperatures: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:
+    """Provenance for the pipeline's MLflow run: sha256 of the validated series and of the test part,
+    the test period, and the git commit."""
+    return {
+        "data_sha256": table_sha256(temperatures[["date", "temp_c"]]),
+        "test_sha256": table_sha256(test[["date", "temp_c"]]),
+        "test_period": f"{test['date'].min().date()}..{test['date'].max().date()}",
+        **git_commit(),
+    }
