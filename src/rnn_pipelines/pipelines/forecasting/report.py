@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -12,6 +11,7 @@ from rnn_pipelines.models import series
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, table_sha256
+from rnn_pipelines.reporting.runs import split_variant_inputs, variant_run_record
 
 CURVES = ("loss", "mae")
 COLUMNS = [
@@ -35,19 +35,16 @@ def record_forecaster_run(
     *,
     variant: str,
 ) -> dict[str, Any]:
-    """Everything the variant's nested MLflow run holds (saved by ``MlflowNestedRunDataset``)."""
-    params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
-    params |= {f"training.{k}": v for k, v in settings.items()}
-    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    return {
-        "params": params,
-        "tags": {"variant": variant, "kind": metrics["kind"]},
-        "history": {k: history[k] for k in ("loss", "mae", "val_loss", "val_mae") if k in history},
-        "metrics": scores,
-        "figures": {"learning_curves": plots.learning_curves({variant: history}, CURVES)},
-        "artifacts": {"spec.json": spec, "metrics.json": metrics},
-        "model": model,
-    }
+    """Everything the variant's nested MLflow run holds (see ``variant_run_record``)."""
+    return variant_run_record(
+        variant=variant,
+        spec=spec,
+        training=settings,
+        history=history,
+        metrics=metrics,
+        model=model,
+        curves=CURVES,
+    )
 
 
 def build_forecasting_report(
@@ -67,8 +64,7 @@ def build_forecasting_report(
         Markdown, HTML, JSON, and the figures: observed vs forecast over the test period (best variant
         and persistence), the test error histogram, and every variant's learning curves.
     """
-    histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}
-    metrics = {k.removeprefix("metrics_"): v for k, v in inputs.items() if k.startswith("metrics_")}
+    histories, metrics = split_variant_inputs(inputs)
     test = windows["test"]
     actual = series.unscale(test["y"][:, 0], scaler)
     chosen = {best["variant"]: metrics[best["variant"]], "persistence": baselines["persistence"]}

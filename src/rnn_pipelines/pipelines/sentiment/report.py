@@ -3,7 +3,6 @@ the run's provenance, and the read-along plot of what the model remembers."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -14,6 +13,7 @@ from rnn_pipelines.models import text
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, table_sha256
+from rnn_pipelines.reporting.runs import split_variant_inputs, variant_run_record
 
 logger = logging.getLogger(__name__)
 
@@ -41,31 +41,19 @@ def record_variant_run(
     *,
     variant: str,
 ) -> dict[str, Any]:
-    """Everything the variant's nested MLflow run holds: spec and training parameters, per-epoch curves,
-    final metrics, its plots, and the model itself (saved by ``MlflowNestedRunDataset``)."""
-    params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
-    params |= {f"training.{k}": v for k, v in training.items()}
-    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    return {
-        "params": params,
-        "tags": {"variant": variant, "kind": metrics["kind"]},
-        "history": {k: history[k] for k in ("loss", "accuracy", "val_loss", "val_accuracy") if k in history},
-        "metrics": scores,
-        "figures": {
-            "learning_curves": plots.learning_curves({variant: history}, CURVES),
-            "confusion_matrix": plots.confusion_matrix(
-                metrics["test_confusion_matrix"], LABELS, title=f"{variant}: test set"
-            ),
-        },
-        "artifacts": {"spec.json": spec, "metrics.json": metrics},
-        "model": model,
-    }
-
-
-def _split_inputs(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-    histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}
-    metrics = {k.removeprefix("metrics_"): v for k, v in inputs.items() if k.startswith("metrics_")}
-    return histories, metrics
+    """Everything the variant's nested MLflow run holds (see ``variant_run_record``), with the test
+    confusion matrix among its plots."""
+    confusion = plots.confusion_matrix(metrics["test_confusion_matrix"], LABELS, title=f"{variant}: test set")
+    return variant_run_record(
+        variant=variant,
+        spec=spec,
+        training=training,
+        history=history,
+        metrics=metrics,
+        model=model,
+        curves=CURVES,
+        figures={"confusion_matrix": confusion},
+    )
 
 
 def build_comparison_report(
@@ -82,7 +70,7 @@ def build_comparison_report(
         Markdown, HTML, JSON, and the figures: learning curves of all variants, test accuracy vs
         training time (bubble = parameters), and the best variant's test confusion matrix.
     """
-    histories, metrics = _split_inputs(inputs)
+    histories, metrics = split_variant_inputs(inputs)
     linear = comparison.loc[comparison["kind"] == "linear", "test_accuracy"]
     report = Comparison(
         title="IMDB sentiment: variant comparison",

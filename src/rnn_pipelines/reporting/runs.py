@@ -1,0 +1,45 @@
+"""What a model variant's nested MLflow run holds, built the same way for every domain."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rnn_pipelines.reporting import plots
+
+
+def variant_run_record(
+    *,
+    variant: str,
+    spec: dict[str, Any],
+    training: dict[str, Any],
+    history: dict[str, list[float]],
+    metrics: dict[str, Any],
+    model: Any,
+    curves: Sequence[str],
+    figures: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The record ``MlflowNestedRunDataset`` logs: spec and training parameters, per-epoch ``curves``
+    (and their ``val_`` twins), numeric final metrics, the learning-curve plot plus ``figures``, the
+    spec and metrics as JSON, and the model."""
+    params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
+    params |= {f"training.{k}": v for k, v in training.items()}
+    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    keys = [*curves, *(f"val_{c}" for c in curves)]
+    return {
+        "params": params,
+        "tags": {"variant": variant, "kind": metrics["kind"]},
+        "history": {k: history[k] for k in keys if k in history},
+        "metrics": scores,
+        "figures": {"learning_curves": plots.learning_curves({variant: history}, curves), **(figures or {})},
+        "artifacts": {"spec.json": spec, "metrics.json": metrics},
+        "model": model,
+    }
+
+
+def split_variant_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A report node's ``history_<variant>`` and ``metrics_<variant>`` inputs, keyed by variant."""
+    histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}
+    metrics = {k.removeprefix("metrics_"): v for k, v in inputs.items() if k.startswith("metrics_")}
+    return histories, metrics
