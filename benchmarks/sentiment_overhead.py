@@ -47,8 +47,12 @@ def make_project(parent: Path, epochs: int, sample_per_group: int) -> Path:
     )
     (project / "conf/local/parameters_validation.yml").write_text("imdb_validation:\n  min_reviews: 1000\n")
     # a fixed number of epochs on both sides: early stopping must not end the pipeline's run sooner
+    # the plain script's model and tokenization (seed 000: 10,000 words, the first 200 tokens), not the
+    # project's tuned defaults, so both sides train the same model on the same inputs
     (project / "conf/local/parameters_sentiment.yml").write_text(
-        f"sentiment:\n  training:\n    epochs: {epochs}\n    early_stopping_patience: {epochs + 1}\n"
+        "sentiment:\n"
+        "  tokenization: {max_tokens: 10000, sequence_length: 200, truncate: post}\n"
+        f"  training:\n    epochs: {epochs}\n    early_stopping_patience: {epochs + 1}\n"
     )
     return project
 
