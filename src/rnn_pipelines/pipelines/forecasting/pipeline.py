@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from kedro.pipeline import Node, Pipeline
 
+from rnn_pipelines.pipelines.common import bound, promote_champion, run_tags
 from rnn_pipelines.pipelines.forecasting.export import (
     bless_forecaster,
     export_best_forecaster,
@@ -28,9 +29,6 @@ from rnn_pipelines.pipelines.forecasting.report import (
     describe_series_inputs,
     record_forecaster_run,
 )
-from rnn_pipelines.pipelines.sentiment.export import promote_champion
-from rnn_pipelines.pipelines.sentiment.pipeline import _bound
-from rnn_pipelines.pipelines.sentiment.report import run_tags
 
 SHARED_INPUTS = {"forecasting_windows", "forecasting_scaler", "forecasting_variant_checks"}
 
@@ -40,7 +38,7 @@ def variant_pipeline(variant: str) -> Pipeline:
     template = Pipeline(
         [
             Node(
-                _bound(train_forecaster, variant=variant),
+                bound(train_forecaster, variant=variant),
                 inputs=[
                     "forecasting_windows",
                     "params:spec",
@@ -51,13 +49,13 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="train_forecaster",
             ),
             Node(
-                _bound(evaluate_forecaster, variant=variant),
+                bound(evaluate_forecaster, variant=variant),
                 inputs=["model", "forecasting_windows", "forecasting_scaler", "training_summary"],
                 outputs="metrics",
                 name="evaluate_forecaster",
             ),
             Node(
-                _bound(record_forecaster_run, variant=variant),
+                bound(record_forecaster_run, variant=variant),
                 inputs=["params:spec", "params:forecasting.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_forecaster_run",

@@ -105,8 +105,3 @@ def bless_candidate(
         record=record,
         model_dir=model_dir,
     )
-
-
-def promote_champion(decision: dict[str, Any]) -> dict[str, Any]:
-    """Hand the blessing decision to the champion store (``ChampionDataset`` swaps a blessed model in)."""
-    return decision

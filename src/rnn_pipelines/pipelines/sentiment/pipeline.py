@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import partial, update_wrapper
 
 from kedro.pipeline import Node, Pipeline
 
+from rnn_pipelines.pipelines.common import bound, promote_champion, run_tags
 from rnn_pipelines.pipelines.sentiment.export import (
     bless_candidate,
     export_best_model,
-    promote_champion,
     verify_export,
 )
 from rnn_pipelines.pipelines.sentiment.nodes import (
@@ -31,7 +30,6 @@ from rnn_pipelines.pipelines.sentiment.report import (
     describe_run_inputs,
     read_along,
     record_variant_run,
-    run_tags,
 )
 
 SHARED_INPUTS = {
@@ -43,11 +41,6 @@ SHARED_INPUTS = {
 SHARED_PARAMETERS = {"params:sentiment.training", "params:sentiment.head"}
 
 
-def _bound(func, **kwargs):
-    """``partial`` that keeps the function's name and docstring (Kedro shows them)."""
-    return update_wrapper(partial(func, **kwargs), func)
-
-
 def variant_pipeline(variant: str) -> Pipeline:
     """The training template for one variant, namespaced ``sentiment.<variant>``.
 
@@ -57,7 +50,7 @@ def variant_pipeline(variant: str) -> Pipeline:
     template = Pipeline(
         [
             Node(
-                _bound(train_classifier, variant=variant),
+                bound(train_classifier, variant=variant),
                 inputs=[
                     "sentiment_model_input",
                     "sentiment_tokenizer",
@@ -70,13 +63,13 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="train_classifier",
             ),
             Node(
-                _bound(evaluate_classifier, variant=variant),
+                bound(evaluate_classifier, variant=variant),
                 inputs=["model", "sentiment_model_input", "sentiment_test_input", "training_summary"],
                 outputs="metrics",
                 name="evaluate_classifier",
             ),
             Node(
-                _bound(record_variant_run, variant=variant),
+                bound(record_variant_run, variant=variant),
                 inputs=["params:spec", "params:sentiment.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_variant_run",

@@ -123,11 +123,6 @@ def describe_run_inputs(
     return provenance
 
 
-def run_tags(provenance: dict[str, Any]) -> dict[str, Any]:
-    """The provenance as tags of the pipeline's MLflow run (searchable in the UI)."""
-    return provenance
-
-
 def read_along(
     model: Any, tokenizer: dict[str, Any], test: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[Any, list[dict[str, Any]]]:
