@@ -15,39 +15,17 @@ Figures are printed and written to data/08_reporting/benchmarks/sentiment_accura
 
 from __future__ import annotations
 
-import argparse
 import json
-import os
-import subprocess
-import sys
-import time
-from datetime import UTC, datetime
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _full_run import run_or_reuse, save_figures
+
 SEED_LEVELS = {"stacked": 0.86}  # the seeds' reported test accuracy
 BEST_TARGET, BEST_AIM = 0.90, 0.915
 MFT_TARGET = 1.0  # every minimum-functionality case right on the full model
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument(
-        "--reuse", action="store_true", help="report the last run's outputs instead of training"
-    )
-    parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
-    args = parser.parse_args()
-    project = args.project.resolve()
-    run_seconds = None
-    if not args.reuse:
-        env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
-        start = time.perf_counter()
-        subprocess.run(
-            [sys.executable, "-m", "kedro", "run", "--pipeline=sentiment"], cwd=project, env=env, check=True
-        )
-        run_seconds = round(time.perf_counter() - start, 1)
+    project, reused, run_seconds = run_or_reuse(__doc__, "sentiment")
 
     import keras
     import pandas as pd
@@ -89,24 +67,15 @@ def main() -> None:
     for name, ok in checks.items():
         print(f"{'MET   ' if ok else 'MISSED'} {name}")
 
-    out = ROOT / "data/08_reporting/benchmarks/sentiment_accuracy.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(
-        json.dumps(
-            {
-                "benchmark": "sentiment_accuracy",
-                "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
-                "reused_previous_run": args.reuse,
-                "run_seconds": run_seconds,
-                "comparison": comparison.to_dict("records"),
-                "best_variant": best,
-                "behaviour": {family: outcome["pass_rate"] for family, outcome in behaviour.items()},
-                "targets": checks,
-            },
-            indent=2,
-        )
+    save_figures(
+        "sentiment_accuracy",
+        reused,
+        run_seconds,
+        comparison=comparison.to_dict("records"),
+        best_variant=best,
+        behaviour={family: outcome["pass_rate"] for family, outcome in behaviour.items()},
+        targets=checks,
     )
-    print(f"-> {out}")
 
 
 if __name__ == "__main__":

@@ -1,0 +1,54 @@
+"""Shared by the accuracy benchmarks: run (or reuse) one full default pipeline, and save the figures."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_or_reuse(doc: str, pipeline: str) -> tuple[Path, bool, float | None]:
+    """Parse ``--reuse``/``--project``; unless reusing, time ``kedro run --pipeline=<pipeline>`` there.
+
+    Returns:
+        The project folder, whether the last run was reused, and the run's wall seconds (or ``None``).
+    """
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--reuse", action="store_true", help="report the last run's outputs instead of training"
+    )
+    parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
+    args = parser.parse_args()
+    project = args.project.resolve()
+    if args.reuse:
+        return project, True, None
+    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+    start = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}"], cwd=project, env=env, check=True
+    )
+    return project, False, round(time.perf_counter() - start, 1)
+
+
+def save_figures(name: str, reused: bool, run_seconds: float | None, **figures: Any) -> Path:
+    """Write ``data/08_reporting/benchmarks/<name>.json`` with a timestamp; returns its path."""
+    out = ROOT / f"data/08_reporting/benchmarks/{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "reused_previous_run": reused,
+        "run_seconds": run_seconds,
+        **figures,
+    }
+    out.write_text(json.dumps(payload, indent=2))
+    print(f"-> {out}")
+    return out
