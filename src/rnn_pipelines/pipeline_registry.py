@@ -10,7 +10,7 @@ from kedro.framework.project import settings
 from kedro.pipeline import Pipeline
 
 from rnn_pipelines.hooks import active_config_loader
-from rnn_pipelines.pipelines import forecasting, ingestion, sentiment, validation
+from rnn_pipelines.pipelines import forecasting, ingestion, sentiment, text_generation, validation
 
 DOMAINS = ("imdb", "corpus", "temperatures")
 
@@ -33,7 +33,8 @@ def register_pipelines() -> dict[str, Pipeline]:
     ``ingestion`` reads and validates all three data sets; ``<domain>_data`` (``imdb_data``,
     ``corpus_data``, ``temperatures_data``) does one. ``sentiment`` runs IMDB ingestion and validation,
     then trains and compares every variant under ``sentiment.variants`` in the parameters;
-    ``forecasting`` does the same for the temperature series and ``forecasting.variants``.
+    ``forecasting`` does the same for the temperature series and ``forecasting.variants``, and
+    ``text_generation`` for the text corpus and ``text_generation.variants``.
     Validation is never registered alone: its inputs only exist in memory, right after ingestion.
     Pipelines are composed explicitly: Kedro 1.7's ``find_pipelines`` only loads the folders named
     on the command line.
@@ -50,6 +51,10 @@ def register_pipelines() -> dict[str, Pipeline]:
     forecasters = _parameters().get("forecasting", {}).get("variants", {})
     pipelines["forecasting"] = pipelines["temperatures_data"] + forecasting.create_pipeline(
         variants=forecasters
+    )
+    generators = _parameters().get("text_generation", {}).get("variants", {})
+    pipelines["text_generation"] = pipelines["corpus_data"] + text_generation.create_pipeline(
+        variants=generators
     )
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

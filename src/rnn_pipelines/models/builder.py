@@ -17,8 +17,11 @@ training with a message naming the variant and the key.
 from __future__ import annotations
 
 import inspect
+import logging
 from collections.abc import Mapping
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 WRAPPERS = {"Bidirectional", "TimeDistributed"}  # layers that wrap another layer given under `layer`
 # Keras 3 raises on these when cuDNN would be used; keeping them at defaults keeps layers GPU-eligible.
@@ -156,4 +159,24 @@ def cudnn_ineligible(spec: Mapping[str, Any]) -> list[str]:
 
     for index, layer in enumerate(spec.get("layers", [])):
         visit(f"layers[{index}]", layer)
+    return problems
+
+
+def check_variants(
+    variants: Mapping[str, Any], fill: Mapping[str, Mapping[str, Any]] | None = None
+) -> dict[str, list[str]]:
+    """Check every variant spec before any training starts.
+
+    Returns:
+        Per variant, the arguments that would stop cuDNN kernels (also logged as warnings).
+
+    Raises:
+        ModelSpecError: A spec is malformed; the message names the variant and key.
+    """
+    problems = {}
+    for name, spec in variants.items():
+        validate_spec(name, spec, fill or {})
+        problems[name] = cudnn_ineligible(spec)
+        if problems[name]:
+            logger.warning("Variant %s will not use cuDNN kernels on a GPU: %s", name, problems[name])
     return problems

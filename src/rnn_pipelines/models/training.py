@@ -67,6 +67,33 @@ def epoch_logger(name: str, epochs: int) -> Any:
     return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
 
 
+def time_budget(name: str, minutes: float | None) -> Any:
+    """A Keras callback that stops training after the first epoch ending past ``minutes`` (``None``: no
+    limit); its ``exceeded`` attribute says whether it did."""
+    import keras
+
+    class TimeBudget(keras.callbacks.Callback):
+        exceeded = False
+
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.started = time.perf_counter()
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            spent = (time.perf_counter() - self.started) / 60
+            if minutes is not None and spent >= minutes and not self.model.stop_training:
+                self.exceeded = True
+                self.model.stop_training = True
+                logger.info(
+                    "%s: time budget of %.1f min used after epoch %d (%.1f min); stopping",
+                    name,
+                    minutes,
+                    epoch + 1,
+                    spent,
+                )
+
+    return TimeBudget()
+
+
 def fit(
     name: str,
     build: Callable[[], Any],
@@ -80,12 +107,14 @@ def fit(
         name: Used for log lines and the checkpoint folder.
         build: Returns a compiled model; called inside the distribution scope.
         train, validation: ``tf.data`` datasets of ``(inputs, targets)`` batches.
-        training: ``epochs``, ``seed``, ``early_stopping_patience``, ``checkpoint_dir``, and the keys
-            of ``configure_devices``.
+        training: ``epochs``, ``seed``, ``early_stopping_patience``, ``checkpoint_dir``, optionally
+            ``time_budget_minutes`` (stop after the epoch that crosses it; best weights still restored),
+            and the keys of ``configure_devices``.
 
     Returns:
         The model with the best validation-loss weights, its per-epoch history, and a summary
-        (``epochs_run``, ``best_epoch``, ``train_seconds``, ``parameters``).
+        (``epochs_run``, ``best_epoch``, ``train_seconds``, ``parameters``, ``stopped_by``: ``epochs``,
+        ``early_stopping`` or ``time_budget``).
     """
     import keras
 
@@ -93,10 +122,13 @@ def fit(
         model = build()
     checkpoints = Path(training["checkpoint_dir"]) / name
     checkpoints.mkdir(parents=True, exist_ok=True)
+    budget = time_budget(name, training.get("time_budget_minutes"))
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=training["early_stopping_patience"], restore_best_weights=True
+    )
     callbacks = [
-        keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=training["early_stopping_patience"], restore_best_weights=True
-        ),
+        early_stopping,
+        budget,
         # resumes an interrupted fit from its last finished epoch; removed once the fit completes
         keras.callbacks.BackupAndRestore(str(checkpoints / "backup")),
         keras.callbacks.ModelCheckpoint(str(checkpoints / "epoch_{epoch:02d}.keras")),
@@ -119,6 +151,11 @@ def fit(
         "best_epoch": best_epoch,
         "train_seconds": round(seconds, 2),
         "parameters": int(model.count_params()),
+        "stopped_by": "time_budget"
+        if budget.exceeded
+        else "early_stopping"
+        if early_stopping.stopped_epoch > 0
+        else "epochs",
     }
     logger.info("%s: %s", name, summary)
     return model, curves, summary

@@ -36,6 +36,7 @@ class Comparison:
     summary: str = ""
     figures: dict[str, str] = field(default_factory=dict)  # file name beside the report → caption
     notes: list[str] = field(default_factory=list)
+    sections: dict[str, str] = field(default_factory=dict)  # heading → preformatted text (e.g. samples)
 
     def _cells(self, row: dict[str, Any]) -> list[str]:
         return [column.render(row.get(column.key)) for column in self.columns]
@@ -58,6 +59,9 @@ class Comparison:
         for name, caption in self.figures.items():
             lines += [f"![{caption}]({name})", "", f"*{caption}*", ""]
         lines += [f"- {note}" for note in self.notes]
+        for heading, text in self.sections.items():
+            fence = "~~~~" if "```" in text else "```"
+            lines += ["", f"## {heading}", "", f"{fence}text", text, fence]
         return "\n".join(lines).rstrip() + "\n"
 
     def to_html(self) -> str:
@@ -75,6 +79,7 @@ class Comparison:
             best=self.best,
             figures=self.figures,
             notes=self.notes,
+            sections=self.sections,
             generated=datetime.now(UTC).isoformat(timespec="seconds"),
             escape=html.escape,
         )
@@ -89,6 +94,7 @@ class Comparison:
             "rows": [{k: _plain(v) for k, v in row.items()} for row in self.rows],
             "figures": self.figures,
             "notes": self.notes,
+            "sections": self.sections,
         }
 
 

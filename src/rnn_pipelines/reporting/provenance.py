@@ -17,6 +17,11 @@ def table_sha256(table: pd.DataFrame) -> str:
     return hashlib.sha256(columns.encode() + hashed.tobytes()).hexdigest()
 
 
+def text_sha256(text: str) -> str:
+    """sha256 of a text's UTF-8 bytes."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def git_commit() -> dict[str, Any]:
     """The code version: the commit of the checkout this package runs from, and whether it has edits."""
     where = Path(__file__).resolve().parent

@@ -19,16 +19,59 @@ import json, sys
 request = json.load(sys.stdin)
 import tensorflow as tf
 loaded = tf.saved_model.load(request["path"])
-endpoint = getattr(loaded, request["signature"])
-extra = [tf.constant(values, dtype=dtype) for values, dtype in request["extra_inputs"]]
-outputs = endpoint(tf.constant(request["inputs"], dtype=request["dtype"]), *extra)
+
+def plain(tensor):
+    value = tensor.numpy()
+    if tensor.dtype != tf.string:
+        return value.tolist()
+    return value.decode("utf-8") if isinstance(value, bytes) else [v.decode("utf-8") for v in value.tolist()]
+
+results = []
+for call in request["calls"]:
+    endpoint = getattr(loaded, call["signature"])
+    outputs = endpoint(*[tf.constant(values, dtype=dtype) for values, dtype in call["arguments"]])
+    results.append(tf.nest.map_structure(plain, outputs))
 foreign = sorted(m for m in sys.modules if m.split(".")[0] in ("rnn_pipelines", "kedro"))
-json.dump({"outputs": outputs.numpy().tolist(), "foreign_modules": foreign}, sys.stdout)
+json.dump({"results": results, "foreign_modules": foreign}, sys.stdout)
 """
 
 
 class ExportMismatchError(RuntimeError):
     """The exported model disagrees with the in-memory model, or cannot be served."""
+
+
+def serve_in_fresh_process(
+    path: str | Path, calls: list[tuple[str, list[tuple[Any, str]]]], *, timeout: float = 300
+) -> list[Any]:
+    """Load the SavedModel at ``path`` in a new interpreter that imports TensorFlow only, and make
+    ``calls``: ``(signature, [(values, dtype), ...])`` each.
+
+    Returns:
+        Each call's outputs as plain Python values (strings decoded; tuples as lists).
+
+    Raises:
+        ExportMismatchError: The process failed or imported the project.
+    """
+    request = {
+        "path": str(Path(path).resolve()),
+        "calls": [{"signature": name, "arguments": [list(a) for a in args]} for name, args in calls],
+    }
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", _SCRIPT],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if result.returncode != 0:
+        raise ExportMismatchError(
+            f"Serving '{path}' in a fresh TensorFlow process failed:\n{result.stderr[-2000:]}"
+        )
+    response = json.loads(result.stdout)
+    if response["foreign_modules"]:
+        raise ExportMismatchError(f"The SavedModel at '{path}' needed {response['foreign_modules']} to load.")
+    return response["results"]
 
 
 def verify_in_fresh_process(
@@ -52,29 +95,9 @@ def verify_in_fresh_process(
     Raises:
         ExportMismatchError: The process failed, imported the project, or an output is off by > ``atol``.
     """
-    request = {
-        "path": str(Path(path).resolve()),
-        "signature": signature,
-        "inputs": inputs,
-        "dtype": dtype,
-        "extra_inputs": [list(pair) for pair in extra_inputs],
-    }
-    result = subprocess.run(
-        [sys.executable, "-I", "-c", _SCRIPT],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise ExportMismatchError(
-            f"Serving '{path}' in a fresh TensorFlow process failed:\n{result.stderr[-2000:]}"
-        )
-    response = json.loads(result.stdout)
-    if response["foreign_modules"]:
-        raise ExportMismatchError(f"The SavedModel at '{path}' needed {response['foreign_modules']} to load.")
-    served = np.asarray(response["outputs"], dtype=np.float64)
+    arguments = [(inputs, dtype), *extra_inputs]
+    (outputs,) = serve_in_fresh_process(path, [(signature, arguments)], timeout=timeout)
+    served = np.asarray(outputs, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if served.shape != expected.shape:
         raise ExportMismatchError(f"'{path}' returned shape {served.shape}, expected {expected.shape}.")

@@ -84,11 +84,7 @@ def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = N
 
 def check_variants(variants: dict[str, Any]) -> dict[str, list[str]]:
     """Check every variant spec before training; returns what would stop cuDNN kernels per variant."""
-    problems = {}
-    for name, spec in variants.items():
-        builder.validate_spec(name, spec, {})
-        problems[name] = builder.cudnn_ineligible(spec)
-    return problems
+    return builder.check_variants(variants)
 
 
 def train_forecaster(

@@ -105,14 +105,7 @@ def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[
     Raises:
         ModelSpecError: A spec is malformed; the message names the variant and key.
     """
-    fill = _data_fill(tokenizer)
-    problems = {}
-    for name, spec in variants.items():
-        builder.validate_spec(name, spec, fill)
-        problems[name] = builder.cudnn_ineligible(spec)
-        if problems[name]:
-            logger.warning("Variant %s will not use cuDNN kernels on a GPU: %s", name, problems[name])
-    return problems
+    return builder.check_variants(variants, _data_fill(tokenizer))
 
 
 def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = None) -> Any:
