@@ -1,7 +1,8 @@
 """Entry point: `python -m rnn_pipelines` and the `rnn-pipelines` command.
 
-`rnn-pipelines predict ...` scores texts with the exported champion; anything else goes to the
-project's Kedro CLI (`rnn-pipelines run --pipeline=sentiment`).
+`rnn-pipelines predict ...` scores texts with the exported sentiment champion, `rnn-pipelines generate
+...` writes text with the text-generation champion; anything else goes to the project's Kedro CLI
+(`rnn-pipelines run --pipeline=sentiment`).
 """
 
 import sys
@@ -9,11 +10,15 @@ from pathlib import Path
 
 
 def main(*args, **kwargs) -> None:
-    """``predict`` → the prediction command; otherwise the project's Kedro CLI (``run`` and friends)."""
+    """``predict`` / ``generate`` → the serving commands; otherwise the project's Kedro CLI (``run``…)."""
     if not args and sys.argv[1:2] == ["predict"]:
         from rnn_pipelines.predict import main as predict
 
         sys.exit(predict(sys.argv[2:]))
+    if not args and sys.argv[1:2] == ["generate"]:
+        from rnn_pipelines.generate import main as generate
+
+        sys.exit(generate(sys.argv[2:]))
     from kedro.framework.cli.utils import find_run_command
     from kedro.framework.project import configure_project
 

@@ -24,12 +24,26 @@ class PredictError(RuntimeError):
     """A user error: no model, unreadable input, nothing to score."""
 
 
-def default_model_dir(project: Path) -> Path:
-    """The champion folder the project's catalog names (``sentiment_champion.path``)."""
+def default_model_dir(project: Path, entry: str = CATALOG_ENTRY) -> Path:
+    """The champion folder the project's catalog names (``<entry>.path``)."""
     from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
     catalog = ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
-    return project / catalog[CATALOG_ENTRY]["path"]
+    return project / catalog[entry]["path"]
+
+
+def project_model_dir(entry: str) -> Path:
+    """The champion folder of the project the command runs in (found from the working directory).
+
+    Raises:
+        PredictError: Not inside the project.
+    """
+    from kedro.utils import find_kedro_project
+
+    project = find_kedro_project(Path.cwd())
+    if project is None:
+        raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
+    return default_model_dir(project, entry)
 
 
 def read_texts(texts: Sequence[str], files: Sequence[str]) -> list[str]:
@@ -86,12 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         texts = read_texts(args.texts, args.file)
         if args.model is None:
-            from kedro.utils import find_kedro_project
-
-            project = find_kedro_project(Path.cwd())
-            if project is None:
-                raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
-            args.model = default_model_dir(project)
+            args.model = project_model_dir(CATALOG_ENTRY)
         results = predict(args.model, texts, args.threshold)
     except PredictError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -66,3 +66,12 @@ def test_same_seed_same_weights(settings: dict) -> None:
 def test_unknown_distribution_is_rejected(settings: dict) -> None:
     with pytest.raises(ValueError, match=r"training.distribution must be one of \('default', 'mirrored'\)"):
         training.fit("x", build, tiny_data(0), tiny_data(1), {**settings, "distribution": "tpu"})
+
+
+def test_time_budget_stops_after_the_epoch_that_crosses_it(settings: dict) -> None:
+    settings = {**settings, "epochs": 5, "time_budget_minutes": 0}
+    _, curves, summary = training.fit("budget", build, tiny_data(0), tiny_data(1), settings)
+    assert summary["epochs_run"] == len(curves["loss"]) == 1 and summary["stopped_by"] == "time_budget"
+    unlimited = {**settings, "time_budget_minutes": None}
+    _, _, summary = training.fit("unlimited", build, tiny_data(0), tiny_data(1), unlimited)
+    assert summary["epochs_run"] == 5 and summary["stopped_by"] == "epochs"

@@ -52,3 +52,12 @@ def test_json_keeps_raw_values_and_is_serialisable(report: Comparison) -> None:
     assert [row["variant"] for row in document["rows"]] == ["gru", "linear_tfidf", "lstm"]
     assert document["rows"][0]["test_accuracy"] == 0.91234
     assert document["rows"][2]["test_accuracy"] is None
+
+
+def test_sections_are_preformatted_in_every_format() -> None:
+    sample = "ROMEO:\n<b>soft</b> ``` what light"
+    report = Comparison(title="T", columns=COLUMNS, rows=ROWS, best="gru", sections={"gru at 0.8": sample})
+    markdown = report.to_markdown()
+    assert "## gru at 0.8\n\n~~~~text\n" + sample + "\n~~~~" in markdown  # fence the text cannot close
+    assert "<pre>ROMEO:\n&lt;b&gt;soft&lt;/b&gt; ``` what light</pre>" in report.to_html()
+    assert report.to_json()["sections"] == {"gru at 0.8": sample}

@@ -124,7 +124,7 @@ class LanguageModelFunctions:
         import tensorflow as tf
 
         ids = tf.cast(self.to_id(language.tokens(text, self.level)), tf.int32)
-        starts = tf.range(0, tf.size(ids) - self.length, self.length)
+        starts = tf.range(0, tf.maximum(tf.size(ids) - self.length, 0), self.length)
         offsets = tf.range(self.length)
         batches = (tf.size(starts) + SCORE_BATCH - 1) // SCORE_BATCH
 
