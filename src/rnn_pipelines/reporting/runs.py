@@ -38,6 +38,29 @@ def variant_run_record(
     }
 
 
+def record_variant_run(
+    spec: dict[str, Any],
+    settings: dict[str, Any],
+    history: dict[str, list[float]],
+    metrics: dict[str, Any],
+    model: Any,
+    *,
+    variant: str,
+    curves: Sequence[str],
+) -> dict[str, Any]:
+    """Node: everything the variant's nested MLflow run holds (see ``variant_run_record``), for domains
+    whose runs need no extra figures."""
+    return variant_run_record(
+        variant=variant,
+        spec=spec,
+        training=settings,
+        history=history,
+        metrics=metrics,
+        model=model,
+        curves=curves,
+    )
+
+
 def split_variant_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A report node's ``history_<variant>`` and ``metrics_<variant>`` inputs, keyed by variant."""
     histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}

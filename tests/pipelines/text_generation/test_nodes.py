@@ -92,3 +92,14 @@ def test_selection_takes_the_lowest_validation_loss() -> None:
     comparison = nodes.compare_language_models(**rows)
     assert list(comparison["variant"]) == ["gru", "stacked_lstm", "lstm"]
     assert nodes.select_best_language_model(comparison)["variant"] == "gru"
+
+
+def test_corpus_validation_requires_windows_of_the_configured_length() -> None:
+    from pathlib import Path
+
+    from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+
+    conf = Path(__file__).resolve().parents[3] / "conf"
+    parameters = ProjectConfigLoader(conf_source=str(conf), **CONFIG_LOADER_ARGS)["parameters"]
+    windowing = parameters["text_generation"]["windowing"]
+    assert parameters["corpus_validation"]["sequence_length"] == windowing["sequence_length"]

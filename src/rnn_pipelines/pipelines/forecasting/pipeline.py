@@ -25,10 +25,11 @@ from rnn_pipelines.pipelines.forecasting.nodes import (
     train_forecaster,
 )
 from rnn_pipelines.pipelines.forecasting.report import (
+    CURVES,
     build_forecasting_report,
     describe_series_inputs,
-    record_forecaster_run,
 )
+from rnn_pipelines.reporting.runs import record_variant_run
 
 SHARED_INPUTS = {"forecasting_windows", "forecasting_scaler", "forecasting_variant_checks"}
 
@@ -55,7 +56,7 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="evaluate_forecaster",
             ),
             Node(
-                bound(record_forecaster_run, variant=variant),
+                bound(record_variant_run, variant=variant, curves=CURVES),
                 inputs=["params:spec", "params:forecasting.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_forecaster_run",

@@ -11,7 +11,7 @@ from rnn_pipelines.models import series
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, table_sha256
-from rnn_pipelines.reporting.runs import split_variant_inputs, variant_run_record
+from rnn_pipelines.reporting.runs import split_variant_inputs
 
 CURVES = ("loss", "mae")
 COLUMNS = [
@@ -24,27 +24,6 @@ COLUMNS = [
     Column("test_mae", "test MAE (°C)", "{:.3f}"),
     Column("test_rmse", "test RMSE (°C)", "{:.3f}"),
 ]
-
-
-def record_forecaster_run(
-    spec: dict[str, Any],
-    settings: dict[str, Any],
-    history: dict[str, list[float]],
-    metrics: dict[str, Any],
-    model: Any,
-    *,
-    variant: str,
-) -> dict[str, Any]:
-    """Everything the variant's nested MLflow run holds (see ``variant_run_record``)."""
-    return variant_run_record(
-        variant=variant,
-        spec=spec,
-        training=settings,
-        history=history,
-        metrics=metrics,
-        model=model,
-        curves=CURVES,
-    )
 
 
 def build_forecasting_report(

@@ -25,10 +25,11 @@ from rnn_pipelines.pipelines.text_generation.nodes import (
     train_language_model,
 )
 from rnn_pipelines.pipelines.text_generation.report import (
+    CURVES,
     build_text_generation_report,
     describe_corpus_inputs,
-    record_language_model_run,
 )
+from rnn_pipelines.reporting.runs import record_variant_run
 
 SHARED_INPUTS = {
     "text_generation_encoded",
@@ -67,7 +68,7 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="evaluate_language_model",
             ),
             Node(
-                bound(record_language_model_run, variant=variant),
+                bound(record_variant_run, variant=variant, curves=CURVES),
                 inputs=["params:spec", "params:text_generation.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_language_model_run",

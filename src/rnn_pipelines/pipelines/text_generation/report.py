@@ -9,7 +9,7 @@ import pandas as pd
 from rnn_pipelines.reporting import plots
 from rnn_pipelines.reporting.comparison import Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, text_sha256
-from rnn_pipelines.reporting.runs import split_variant_inputs, variant_run_record
+from rnn_pipelines.reporting.runs import split_variant_inputs
 
 CURVES = ("loss", "accuracy")
 COLUMNS = [
@@ -23,27 +23,6 @@ COLUMNS = [
     Column("val_perplexity", "val perplexity", "{:.2f}"),
     Column("val_bits_per_char", "val bits/char", "{:.4f}"),
 ]
-
-
-def record_language_model_run(
-    spec: dict[str, Any],
-    settings: dict[str, Any],
-    history: dict[str, list[float]],
-    metrics: dict[str, Any],
-    model: Any,
-    *,
-    variant: str,
-) -> dict[str, Any]:
-    """Everything the variant's nested MLflow run holds (see ``variant_run_record``)."""
-    return variant_run_record(
-        variant=variant,
-        spec=spec,
-        training=settings,
-        history=history,
-        metrics=metrics,
-        model=model,
-        curves=CURVES,
-    )
 
 
 def build_text_generation_report(
