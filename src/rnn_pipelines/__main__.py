@@ -1,7 +1,8 @@
 """Entry point: `python -m rnn_pipelines` and the `rnn-pipelines` command.
 
 `rnn-pipelines predict ...` scores texts with the exported sentiment champion, `rnn-pipelines generate
-...` writes text with the text-generation champion; anything else goes to the project's Kedro CLI
+...` writes text with the text-generation champion, `rnn-pipelines retrain PIPELINE` retrains when something
+changed (the cron entry point); anything else goes to the project's Kedro CLI
 (`rnn-pipelines run --pipeline=sentiment`).
 """
 
@@ -10,7 +11,7 @@ from pathlib import Path
 
 
 def main(*args, **kwargs) -> None:
-    """``predict`` / ``generate`` → the serving commands; otherwise the project's Kedro CLI (``run``…)."""
+    """``predict`` / ``generate`` / ``retrain`` → those commands; otherwise the project's Kedro CLI."""
     if not args and sys.argv[1:2] == ["predict"]:
         from rnn_pipelines.predict import main as predict
 
@@ -19,6 +20,10 @@ def main(*args, **kwargs) -> None:
         from rnn_pipelines.generate import main as generate
 
         sys.exit(generate(sys.argv[2:]))
+    if not args and sys.argv[1:2] == ["retrain"]:
+        from rnn_pipelines.retraining import main as retrain
+
+        sys.exit(retrain(sys.argv[2:]))
     from kedro.framework.cli.utils import find_run_command
     from kedro.framework.project import configure_project
 

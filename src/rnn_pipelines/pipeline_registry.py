@@ -56,5 +56,11 @@ def register_pipelines() -> dict[str, Pipeline]:
     pipelines["text_generation"] = pipelines["corpus_data"] + text_generation.create_pipeline(
         variants=generators
     )
+    for name, data in (
+        ("sentiment", "imdb_data"),
+        ("forecasting", "temperatures_data"),
+        ("text_generation", "corpus_data"),
+    ):  # what scheduled retraining runs after ingestion and validation (see retraining.py)
+        pipelines[f"{name}_training"] = pipelines[name] - pipelines[data]
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

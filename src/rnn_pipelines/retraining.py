@@ -1,0 +1,358 @@
+"""Scheduled retraining: retrain a domain pipeline only when its data, parameters or code changed.
+
+One retraining = ingest and validate the domain's data (``<domain>_data``) → fingerprint it (sha256 of the
+validated data, of the parameters the pipeline reads, and of the package's code) → compare with the last
+successful retraining → train, report, export and bless (``<pipeline>_training``) only when something
+changed or ``force`` is set → remember the fingerprint once it succeeded.
+
+Every step logs into one MLflow run per retraining (created here, resumed by every Kedro session through
+``RNN_PIPELINES_MLFLOW_RUN_ID``), whose tags say whether it retrained or skipped, and why. The decisions are
+also appended to ``data/08_reporting/retraining/<pipeline>.json``. Used by ``rnn-pipelines retrain`` (cron)
+and by the Airflow DAGs (one task per step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+# read by conf/base/mlflow.yml (tracking.run.id and .name)
+RUN_ID_VARIABLE, RUN_NAME_VARIABLE = "RNN_PIPELINES_MLFLOW_RUN_ID", "RNN_PIPELINES_MLFLOW_RUN_NAME"
+STATE_DIR = Path("data/08_reporting/retraining")
+HISTORY_LENGTH = 50  # decisions kept per pipeline
+
+# pipeline → (its data pipeline, the validated dataset, the parameter keys it reads)
+PIPELINES: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "sentiment": ("imdb_data", "imdb_reviews", ("sentiment", "imdb_ingestion", "imdb_validation")),
+    "forecasting": (
+        "temperatures_data",
+        "temperatures",
+        ("forecasting", "temperatures_ingestion", "temperatures_validation"),
+    ),
+    "text_generation": (
+        "corpus_data",
+        "text_corpus",
+        ("text_generation", "corpus_ingestion", "corpus_validation"),
+    ),
+}
+
+
+class RetrainingError(RuntimeError):
+    """A retraining cannot start: unknown pipeline, or another retraining of it is running."""
+
+
+def check_pipeline(pipeline: str) -> str:
+    if pipeline not in PIPELINES:
+        raise RetrainingError(f"Unknown pipeline '{pipeline}'; retraining knows {sorted(PIPELINES)}.")
+    return pipeline
+
+
+def _sha256(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def code_sha256() -> str:
+    """sha256 of the package's source files (works from a wheel as well as from a git checkout)."""
+    digest = hashlib.sha256()
+    root = files("rnn_pipelines")
+    for path in sorted(Path(str(root)).rglob("*")):
+        if path.suffix in (".py", ".j2") and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(Path(str(root))).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def data_sha256(data: Any) -> str:
+    """Content sha256 of a validated dataset (a table or a text)."""
+    from rnn_pipelines.reporting.provenance import table_sha256, text_sha256
+
+    return text_sha256(data) if isinstance(data, str) else table_sha256(data)
+
+
+def fingerprint(pipeline: str, data: Any, parameters: dict[str, Any]) -> dict[str, str]:
+    """What a retraining depends on: the validated data, the parameters the pipeline reads, the code."""
+    keys = PIPELINES[check_pipeline(pipeline)][2]
+    return {
+        "data_sha256": data_sha256(data),
+        "parameters_sha256": _sha256({key: parameters.get(key) for key in keys}),
+        "code_sha256": code_sha256(),
+    }
+
+
+def changes(current: dict[str, str], last: dict[str, str] | None) -> list[str]:
+    """Which parts of the fingerprint differ from the last successful retraining (all when none)."""
+    if not last:
+        return ["no successful retraining yet"]
+    names = {"data_sha256": "data", "parameters_sha256": "parameters", "code_sha256": "code"}
+    return [names[key] for key in names if current.get(key) != last.get(key)]
+
+
+class State:
+    """``data/08_reporting/retraining/<pipeline>.json``: the last successful fingerprint, the pending
+    retraining, and the latest decisions. Written atomically (temporary file + rename)."""
+
+    def __init__(self, project: Path, pipeline: str) -> None:
+        self.path = Path(project) / STATE_DIR / f"{check_pipeline(pipeline)}.json"
+
+    def load(self) -> dict[str, Any]:
+        if not self.path.exists():
+            return {"last_success": None, "pending": None, "history": []}
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as error:
+            raise RetrainingError(f"Retraining state '{self.path}' is not valid JSON ({error}).") from error
+
+    def save(self, state: dict[str, Any]) -> None:
+        state["history"] = state["history"][-HISTORY_LENGTH:]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f".{self.path.name}.tmp")
+        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
+        os.replace(tmp, self.path)
+
+
+@contextmanager
+def locked(project: Path, pipeline: str, wait_seconds: float = 0) -> Iterator[None]:
+    """Hold ``<pipeline>.lock`` for one retraining; a second one waits ``wait_seconds`` and then stops with
+    a message naming the holder. The operating system releases the lock if the holder dies."""
+    from filelock import FileLock, Timeout
+
+    path = Path(project) / STATE_DIR / f"{check_pipeline(pipeline)}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    holder = path.with_suffix(".holder")
+    lock = FileLock(path, timeout=wait_seconds)
+    try:
+        lock.acquire()
+    except Timeout as error:
+        owner = holder.read_text(encoding="utf-8") if holder.exists() else "unknown"
+        raise RetrainingError(
+            f"Another retraining of '{pipeline}' is running ({owner}); not starting a second one "
+            f"(waited {wait_seconds:g} s). Try again when it has finished."
+        ) from error
+    try:
+        holder.write_text(f"pid {os.getpid()} since {_now()}", encoding="utf-8")
+        yield
+    finally:
+        holder.unlink(missing_ok=True)
+        lock.release()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@contextmanager
+def _session(project: Path, env: str | None, run: tuple[str, str] | None = None) -> Iterator[Any]:
+    """A Kedro session whose kedro-mlflow run is ``run`` (``(run_id, run_name)``; a new one when ``None``)."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(project)
+    names = (RUN_ID_VARIABLE, RUN_NAME_VARIABLE)
+    before = {name: os.environ.pop(name, None) for name in names}
+    if run:
+        os.environ.update(zip(names, run, strict=True))
+    try:
+        with KedroSession.create(project_path=project, env=env) as session:
+            yield session
+    finally:
+        for name, value in before.items():
+            os.environ.pop(name, None)
+            if value is not None:
+                os.environ[name] = value
+
+
+def _start_mlflow_run(context: Any, pipeline: str, tags: dict[str, str]) -> str:
+    """Create the retraining's MLflow run (in the project's tracking store and experiment)."""
+    import mlflow
+
+    experiment = context.mlflow.tracking.experiment.name
+    client = mlflow.MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    experiment_id = found.experiment_id if found else client.create_experiment(experiment)
+    run = client.create_run(experiment_id, run_name=pipeline, tags={"retraining": "true", **tags})
+    return run.info.run_id
+
+
+def _tag_run(run_id: str, tags: dict[str, str], *, status: str | None = None) -> None:
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    for key, value in tags.items():
+        client.set_tag(run_id, key, value)
+    if status:
+        client.set_terminated(run_id, status=status)
+
+
+def prepare(
+    project: Path,
+    pipeline: str,
+    *,
+    env: str | None = None,
+    force: bool = False,
+    tags: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Start a retraining: create its MLflow run, ingest and validate the data (a validation failure raises
+    and leaves everything else as it was), fingerprint, and decide.
+
+    Returns:
+        ``retrain`` (bool), ``reason``, ``fingerprint``, ``changes`` and ``mlflow_run_id``. A skip is
+        recorded (state history, MLflow tags) here; a retraining is left pending until ``finish``.
+    """
+    project = Path(project).resolve()
+    data_pipeline, dataset, _ = PIPELINES[check_pipeline(pipeline)]
+    with _session(project, env) as session:
+        context = session.load_context()
+        run_id = _start_mlflow_run(context, pipeline, tags or {})
+    logger.info("Retraining %s: MLflow run %s", pipeline, run_id)
+    try:
+        with _session(project, env, (run_id, pipeline)) as session:
+            session.run(pipeline_names=[data_pipeline])
+            context = session.load_context()
+            current = fingerprint(pipeline, context.catalog.load(dataset), context.params)
+    except Exception:
+        _tag_run(run_id, {"retraining.decision": "failed", "retraining.stage": "ingestion"}, status="FAILED")
+        raise
+    state_file = State(project, pipeline)
+    state = state_file.load()
+    last = state.get("last_success")
+    changed = changes(current, last and last["fingerprint"])
+    retrain = bool(changed) or force
+    if retrain:
+        why = "forced" if force and not changed else f"changed: {', '.join(changed)}"
+        reason = f"retraining {pipeline}: {why}"
+    else:
+        reason = (
+            f"skipped {pipeline}: data, parameters and code are unchanged since the retraining of "
+            f"{last['finished_at']} (MLflow run {last['mlflow_run_id']})"
+        )
+    decision = {
+        "retrain": retrain,
+        "reason": reason,
+        "changes": changed,
+        "forced": force,
+        "fingerprint": current,
+        "mlflow_run_id": run_id,
+        "started_at": _now(),
+    }
+    logger.info(reason)
+    run_tags = {f"retraining.{key}": value for key, value in current.items()}
+    run_tags |= {"retraining.decision": "retrain" if retrain else "skipped", "retraining.reason": reason}
+    if retrain:
+        state["pending"] = decision
+        _tag_run(run_id, run_tags)
+    else:
+        state["history"].append({**decision, "outcome": "skipped"})
+        _tag_run(run_id, run_tags, status="FINISHED")
+    state_file.save(state)
+    return decision
+
+
+def train(project: Path, pipeline: str, run_id: str, *, env: str | None = None) -> None:
+    """Run ``<pipeline>_training`` inside the retraining's MLflow run (marks the attempt failed on error)."""
+    project = Path(project).resolve()
+    try:
+        with _session(project, env, (run_id, pipeline)) as session:
+            session.run(pipeline_names=[f"{check_pipeline(pipeline)}_training"])
+    except Exception as error:
+        fail(project, pipeline, run_id, f"{type(error).__name__}: {error}")
+        raise
+
+
+def run_nodes(
+    project: Path, pipeline: str, run_id: str, node_names: list[str], *, env: str | None = None
+) -> None:
+    """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task)."""
+    with _session(Path(project).resolve(), env, (run_id, pipeline)) as session:
+        session.run(pipeline_names=[f"{check_pipeline(pipeline)}_training"], node_names=node_names)
+
+
+def finish(project: Path, pipeline: str, run_id: str) -> dict[str, Any]:
+    """Record a successful retraining: its fingerprint becomes the one the next run compares with."""
+    state_file = State(Path(project).resolve(), pipeline)
+    state = state_file.load()
+    pending = state.get("pending")
+    if not pending or pending["mlflow_run_id"] != run_id:
+        raise RetrainingError(f"No pending retraining of '{pipeline}' with MLflow run {run_id} to finish.")
+    done = {**pending, "outcome": "retrained", "finished_at": _now()}
+    state.update(last_success=done, pending=None)
+    state["history"].append(done)
+    state_file.save(state)
+    _tag_run(run_id, {"retraining.outcome": "retrained"}, status="FINISHED")
+    logger.info("Retraining of %s finished; fingerprint recorded", pipeline)
+    return done
+
+
+def fail(project: Path, pipeline: str, run_id: str, error: str) -> None:
+    """Record a failed retraining; the last successful fingerprint (and the champion) stay as they were."""
+    state_file = State(Path(project).resolve(), pipeline)
+    state = state_file.load()
+    pending = state.get("pending") or {"mlflow_run_id": run_id}
+    state["history"].append({**pending, "outcome": "failed", "error": error[-2000:], "finished_at": _now()})
+    state["pending"] = None
+    state_file.save(state)
+    _tag_run(run_id, {"retraining.outcome": "failed"}, status="FAILED")
+
+
+def retrain(
+    project: Path,
+    pipeline: str,
+    *,
+    env: str | None = None,
+    force: bool = False,
+    wait_seconds: float = 0,
+    tags: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """One whole retraining under the pipeline's lock (the cron path): prepare → train → finish."""
+    project = Path(project).resolve()
+    with locked(project, pipeline, wait_seconds):
+        decision = prepare(project, pipeline, env=env, force=force, tags=tags)
+        if decision["retrain"]:
+            train(project, pipeline, decision["mlflow_run_id"], env=env)
+            finish(project, pipeline, decision["mlflow_run_id"])
+    return decision
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``rnn-pipelines retrain PIPELINE [--env ENV] [--force] [--wait SECONDS]`` (the cron entry point)."""
+    import argparse
+    import sys
+
+    parser = argparse.ArgumentParser(
+        prog="rnn-pipelines retrain",
+        description="Ingest and validate, then retrain, report, export and bless only when the data, "
+        "the parameters or the code changed since the last successful retraining.",
+    )
+    parser.add_argument("pipeline", choices=sorted(PIPELINES))
+    parser.add_argument("-e", "--env", default=None, help="Kedro configuration environment (e.g. smoke)")
+    parser.add_argument("--force", action="store_true", help="retrain even when nothing changed")
+    parser.add_argument(
+        "--wait", type=float, default=0, help="seconds to wait for a running retraining (default: refuse)"
+    )
+    args = parser.parse_args(argv)
+    from kedro.utils import find_kedro_project
+
+    project = find_kedro_project(Path.cwd())
+    if project is None:
+        print("error: not inside the rnn-pipelines project; run from it.", file=sys.stderr)
+        return 2
+    try:
+        decision = retrain(project, args.pipeline, env=args.env, force=args.force, wait_seconds=args.wait)
+    except RetrainingError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 3
+    except Exception as error:  # validation failure, training crash: logged with its traceback above
+        logger.exception("Retraining of %s failed", args.pipeline)
+        print(f"error: retraining of {args.pipeline} failed, champion unchanged: {error}", file=sys.stderr)
+        return 1
+    print(decision["reason"])
+    return 0

@@ -1,0 +1,71 @@
+"""`rnn-pipelines retrain` (the cron path) on the smoke forecasting pipeline: the lock, and a crash that
+leaves the champion and the last successful fingerprint alone."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.integration.conftest import make_project_copy
+
+COMMAND = [sys.executable, "-m", "rnn_pipelines", "retrain", "forecasting", "--env", "smoke"]
+
+
+def start(project: Path, name: str) -> tuple[subprocess.Popen, Path, Path]:
+    """Start a retraining with its output in files (a full pipe would stall it)."""
+    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    out, err = project.parent / f"{name}.out", project.parent / f"{name}.err"
+    with out.open("w") as stdout, err.open("w") as stderr:
+        process = subprocess.Popen(COMMAND, cwd=project, env=env, stdout=stdout, stderr=stderr, text=True)
+    return process, out, err
+
+
+def finish(started: tuple[subprocess.Popen, Path, Path]) -> tuple[int, str, str]:
+    process, out, err = started
+    return process.wait(timeout=1200), out.read_text(), err.read_text()
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    return make_project_copy(tmp_path_factory.mktemp("retrain"))
+
+
+def test_two_retrainings_started_together_one_runs_the_other_refuses(project: Path) -> None:
+    first = start(project, "first")
+    lock = project / "data/08_reporting/retraining/forecasting.holder"
+    deadline = time.monotonic() + 300
+    while not lock.exists() and first[0].poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    second = start(project, "second")
+    (first_rc, first_out, first_err), (second_rc, _, second_err) = finish(first), finish(second)
+    assert first_rc == 0, first_err[-3000:]
+    assert "retraining forecasting: changed: no successful retraining yet" in first_out
+    assert second_rc == 3 and "Another retraining of 'forecasting' is running (pid" in second_err
+    champion = json.loads((project / "data/06_models/forecasting/champion/champion.json").read_text())
+    assert champion["variant"] and (project / "data/06_models/forecasting/champion/saved_model.pb").exists()
+    state = json.loads((project / "data/08_reporting/retraining/forecasting.json").read_text())
+    assert [h["outcome"] for h in state["history"]] == ["retrained"] and not lock.exists()
+
+
+def test_a_training_crash_leaves_the_champion_and_the_last_fingerprint(project: Path) -> None:
+    champion = project / "data/06_models/forecasting/champion/champion.json"
+    state_file = project / "data/08_reporting/retraining/forecasting.json"
+    before_champion, before_state = champion.read_bytes(), json.loads(state_file.read_text())
+    broken = project / "conf/smoke/parameters_forecasting.yml"
+    broken.write_text(broken.read_text().replace("{type: GRU, units: 8}", "{type: GRU}"))
+    returncode, _, err = finish(start(project, "broken"))
+    assert returncode == 1 and "retraining of forecasting failed, champion unchanged" in err
+    assert "variant 'gru': layers[0] (GRU) is missing ['units']" in err
+    assert champion.read_bytes() == before_champion
+    state = json.loads(state_file.read_text())
+    assert state["last_success"] == before_state["last_success"] and state["pending"] is None
+    assert (
+        state["history"][-1]["outcome"] == "failed" and "missing ['units']" in state["history"][-1]["error"]
+    )

@@ -1,0 +1,83 @@
+"""Change detection, the retraining state file and the per-pipeline lock (no training here)."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from rnn_pipelines import retraining
+from rnn_pipelines.retraining import RetrainingError, State
+
+TABLE = pd.DataFrame({"date": pd.date_range("2000-01-01", periods=3), "temp_c": [1.0, 2.0, 3.0]})
+PARAMETERS = {"forecasting": {"training": {"epochs": 2}}, "temperatures_ingestion": {}, "sentiment": {"x": 1}}
+
+
+def test_fingerprint_changes_with_data_and_the_pipeline_parameters_only() -> None:
+    base = retraining.fingerprint("forecasting", TABLE, PARAMETERS)
+    assert retraining.changes(base, base) == []
+    assert retraining.changes(base, None) == ["no successful retraining yet"]
+    edited = TABLE.assign(temp_c=[1.0, 2.0, 3.5])
+    assert retraining.changes(retraining.fingerprint("forecasting", edited, PARAMETERS), base) == ["data"]
+    retuned = {**PARAMETERS, "forecasting": {"training": {"epochs": 3}}}
+    assert retraining.changes(retraining.fingerprint("forecasting", TABLE, retuned), base) == ["parameters"]
+    other_pipeline = {**PARAMETERS, "sentiment": {"x": 2}}  # another pipeline's settings do not count
+    assert retraining.changes(retraining.fingerprint("forecasting", TABLE, other_pipeline), base) == []
+    assert retraining.changes({**base, "code_sha256": "0" * 64}, base) == ["code"]
+
+
+def test_code_fingerprint_covers_the_package_sources() -> None:
+    assert len(retraining.code_sha256()) == 64 and retraining.code_sha256() == retraining.code_sha256()
+
+
+def test_unknown_pipeline_is_named() -> None:
+    with pytest.raises(RetrainingError, match="Unknown pipeline 'poetry'"):
+        retraining.fingerprint("poetry", TABLE, PARAMETERS)
+
+
+def test_state_is_written_atomically_and_a_corrupt_file_is_named(tmp_path: Path) -> None:
+    state = State(tmp_path, "sentiment")
+    assert state.load() == {"last_success": None, "pending": None, "history": []}
+    state.save({"last_success": None, "pending": None, "history": [{"n": i} for i in range(80)]})
+    saved = json.loads(state.path.read_text())
+    assert len(saved["history"]) == retraining.HISTORY_LENGTH and saved["history"][-1] == {"n": 79}
+    assert [p.name for p in state.path.parent.iterdir()] == ["sentiment.json"]  # no temporary file left
+    state.path.write_text("{not json")
+    with pytest.raises(RetrainingError, match=r"sentiment\.json' is not valid JSON"):
+        state.load()
+
+
+def test_a_second_retraining_refuses_while_one_holds_the_lock(tmp_path: Path) -> None:
+    with retraining.locked(tmp_path, "forecasting"):
+        with pytest.raises(
+            RetrainingError, match=r"Another retraining of 'forecasting' is running \(pid \d+"
+        ):
+            with retraining.locked(tmp_path, "forecasting"):
+                pass
+        with retraining.locked(tmp_path, "sentiment"):  # other pipelines are not blocked
+            pass
+    with retraining.locked(tmp_path, "forecasting"):  # released afterwards
+        pass
+
+
+def test_a_second_retraining_can_wait_for_the_first(tmp_path: Path) -> None:
+    order = []
+
+    def first() -> None:
+        with retraining.locked(tmp_path, "forecasting"):
+            order.append("first holds")
+            time.sleep(1.0)
+            order.append("first done")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    while not order:
+        time.sleep(0.01)
+    with retraining.locked(tmp_path, "forecasting", wait_seconds=30):
+        order.append("second holds")
+    thread.join()
+    assert order == ["first holds", "first done", "second holds"]
