@@ -10,19 +10,19 @@ from rnn_pipelines.reporting import plots
 
 
 def variant_run_record(
-    *,
-    variant: str,
     spec: dict[str, Any],
     training: dict[str, Any],
     history: dict[str, list[float]],
     metrics: dict[str, Any],
     model: Any,
+    *,
+    variant: str,
     curves: Sequence[str],
     figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
     """The record ``MlflowNestedRunDataset`` logs: spec and training parameters, per-epoch ``curves``
     (and their ``val_`` twins), numeric final metrics, the learning-curve plot plus ``figures``, the
-    spec and metrics as JSON, and the model."""
+    spec and metrics as JSON, and the model. A node as it is (bind ``variant`` and ``curves``)."""
     params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
     params |= {f"training.{k}": v for k, v in training.items()}
     scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
@@ -36,29 +36,6 @@ def variant_run_record(
         "artifacts": {"spec.json": spec, "metrics.json": metrics},
         "model": model,
     }
-
-
-def record_variant_run(
-    spec: dict[str, Any],
-    settings: dict[str, Any],
-    history: dict[str, list[float]],
-    metrics: dict[str, Any],
-    model: Any,
-    *,
-    variant: str,
-    curves: Sequence[str],
-) -> dict[str, Any]:
-    """Node: everything the variant's nested MLflow run holds (see ``variant_run_record``), for domains
-    whose runs need no extra figures."""
-    return variant_run_record(
-        variant=variant,
-        spec=spec,
-        training=settings,
-        history=history,
-        metrics=metrics,
-        model=model,
-        curves=curves,
-    )
 
 
 def split_variant_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:

@@ -8,7 +8,7 @@ import pytest
 from rnn_pipelines.pipelines.text_generation.export import bless_generator, export_best_generator
 from rnn_pipelines.reporting.provenance import text_sha256
 from rnn_pipelines.serving import generator
-from tests.serving.test_generator import CORPUS, sharp_model, tokenizer_for
+from tests.serving.language_models import CORPUS, sharp_model, tokenizer_for
 
 VALIDATION = CORPUS[:900]
 VERIFIED = {"passed": True}

@@ -29,7 +29,7 @@ from rnn_pipelines.pipelines.forecasting.report import (
     build_forecasting_report,
     describe_series_inputs,
 )
-from rnn_pipelines.reporting.runs import record_variant_run
+from rnn_pipelines.reporting.runs import variant_run_record
 
 SHARED_INPUTS = {"forecasting_windows", "forecasting_scaler", "forecasting_variant_checks"}
 
@@ -56,7 +56,7 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="evaluate_forecaster",
             ),
             Node(
-                bound(record_variant_run, variant=variant, curves=CURVES),
+                bound(variant_run_record, variant=variant, curves=CURVES),
                 inputs=["params:spec", "params:forecasting.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_forecaster_run",

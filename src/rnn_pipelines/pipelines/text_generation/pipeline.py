@@ -29,7 +29,7 @@ from rnn_pipelines.pipelines.text_generation.report import (
     build_text_generation_report,
     describe_corpus_inputs,
 )
-from rnn_pipelines.reporting.runs import record_variant_run
+from rnn_pipelines.reporting.runs import variant_run_record
 
 SHARED_INPUTS = {
     "text_generation_encoded",
@@ -68,7 +68,7 @@ def variant_pipeline(variant: str) -> Pipeline:
                 name="evaluate_language_model",
             ),
             Node(
-                bound(record_variant_run, variant=variant, curves=CURVES),
+                bound(variant_run_record, variant=variant, curves=CURVES),
                 inputs=["params:spec", "params:text_generation.training", "history", "metrics", "model"],
                 outputs="mlflow_run",
                 name="record_language_model_run",
