@@ -43,16 +43,17 @@ def register_pipelines() -> dict[str, Pipeline]:
     pipelines = {"ingestion": data}
     for domain in DOMAINS:
         pipelines[f"{domain}_data"] = data.only_nodes_with_tags(domain)
-    options = _parameters().get("sentiment", {})
+    parameters = _parameters()  # resolving the parameters costs ~0.3 s: once
+    options = parameters.get("sentiment", {})
     read_along = options.get("report", {}).get("read_along", {}).get("variant", "lstm")
     pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(
         variants=options.get("variants", {}), read_along_variant=read_along
     )
-    forecasters = _parameters().get("forecasting", {}).get("variants", {})
+    forecasters = parameters.get("forecasting", {}).get("variants", {})
     pipelines["forecasting"] = pipelines["temperatures_data"] + forecasting.create_pipeline(
         variants=forecasters
     )
-    generators = _parameters().get("text_generation", {}).get("variants", {})
+    generators = parameters.get("text_generation", {}).get("variants", {})
     pipelines["text_generation"] = pipelines["corpus_data"] + text_generation.create_pipeline(
         variants=generators
     )

@@ -1,11 +1,20 @@
-"""Tokenization: fitted on given texts only, truncation side, right padding, never an empty row."""
+"""Tokenization: fitted on given texts only, truncation side, right padding, never an empty row;
+length-bucketed batches: only padding is cut, every row once, predictions unchanged."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from rnn_pipelines.models.text import OOV, PAD, encode_texts, fit_vocabulary
+from rnn_pipelines.models.text import (
+    OOV,
+    PAD,
+    encode_texts,
+    fit_vocabulary,
+    length_batches,
+    predict_in_length_order,
+    sequence_lengths,
+)
 
 STANDARDIZE = "lower_and_strip_punctuation"
 
@@ -49,3 +58,60 @@ def test_unknown_truncation_side_is_rejected() -> None:
         ValueError, match=r"tokenization.truncate must be one of \('post', 'pre'\), got 'middle'"
     ):
         encode_texts(["x"], ["", "[UNK]", "x"], standardize=STANDARDIZE, sequence_length=2, truncate="middle")
+
+
+def _padded(lengths: list[int], width: int, seed: int = 0) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    x = np.zeros((len(lengths), width), np.int32)
+    for row, length in enumerate(lengths):
+        x[row, :length] = rng.integers(2, 30, length)
+    return x
+
+
+def test_training_batches_hold_similar_lengths_and_cut_only_padding() -> None:
+    lengths = np.random.default_rng(1).integers(1, 41, 200).tolist()
+    x = _padded(lengths, 40)
+    y = np.arange(200) % 2
+    batches = [
+        (b.numpy(), t.numpy()) for b, t in length_batches(x, y, batch_size=16, bucket_width=10, seed=3)
+    ]
+    assert {b.shape[1] for b, _ in batches} <= {10, 20, 30, 40}
+    seen = []
+    for tokens, labels in batches:
+        assert tokens.shape[0] <= 16
+        kept = sequence_lengths(tokens)
+        assert kept.max() <= tokens.shape[1] and kept.min() > tokens.shape[1] - 10  # one bucket per batch
+        for row, label in zip(tokens, labels, strict=True):
+            seen.append((tuple(row[row != PAD]), float(label)))
+    expected = [(tuple(row[row != PAD]), float(label)) for row, label in zip(x, y, strict=True)]
+    assert sorted(seen) == sorted(expected)  # every review once, whole, with its own label
+
+
+def test_training_batches_are_seeded_and_reshuffled_every_epoch() -> None:
+    x, y = _padded([5] * 64, 10), np.arange(64)
+
+    def epoch_orders(seed: int) -> list[list[float]]:
+        data = length_batches(x, y, batch_size=64, bucket_width=5, seed=seed)
+        return [next(iter(data))[1].numpy().tolist() for _ in range(2)]
+
+    first, second = epoch_orders(7)
+    assert first != second and first == epoch_orders(7)[0]
+
+
+def test_length_ordered_predictions_come_back_in_row_order() -> None:
+    import keras
+
+    x = _padded(np.random.default_rng(2).integers(1, 31, 90).tolist(), 30)
+    inputs = keras.Input(shape=(None,), dtype="int32")
+    hidden = keras.layers.LSTM(4)(keras.layers.Embedding(30, 8, mask_zero=True)(inputs))
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+    reference = model.predict(x, verbose=0)
+    cut = predict_in_length_order(model, x, batch_size=8, bucket_width=10)
+    np.testing.assert_allclose(cut, reference, atol=1e-6)
+    np.testing.assert_allclose(predict_in_length_order(model, x, batch_size=8, bucket_width=0), reference)
+
+
+@pytest.mark.parametrize("bad", [-5, 2.5, "50", True])
+def test_bad_bucket_width_is_named(bad: object) -> None:
+    with pytest.raises(ValueError, match=r"training.bucket_width must be a whole number of tokens"):
+        length_batches(_padded([3], 5), np.zeros(1), batch_size=4, bucket_width=bad)  # type: ignore[arg-type]

@@ -108,13 +108,21 @@ def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[
     return builder.check_variants(variants, _data_fill(tokenizer))
 
 
-def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = None) -> Any:
-    import tensorflow as tf
-
-    data = tf.data.Dataset.from_tensor_slices((split["x"], split["y"].astype(np.float32)))
-    if seed is not None:
-        data = data.shuffle(len(split["y"]), seed=seed, reshuffle_each_iteration=True)
-    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+def _dataset(
+    split: dict[str, np.ndarray],
+    settings: dict[str, Any],
+    *,
+    batch_size: int | None = None,
+    train: bool = False,
+) -> Any:
+    """Batches cut to their reviews' length (``bucket_width``); shuffled with ``seed`` for training."""
+    return text.length_batches(
+        split["x"],
+        split["y"],
+        batch_size=batch_size or settings["batch_size"],
+        bucket_width=settings.get("bucket_width"),
+        seed=settings["seed"] if train else None,
+    )
 
 
 def train_classifier(
@@ -146,7 +154,8 @@ def train_classifier(
         head = [{**layer, "dtype": "float32"} for layer in head]
 
     def build() -> Any:
-        inputs = keras.Input(shape=(tokenizer["sequence_length"],), dtype="int32", name="tokens")
+        # any length up to sequence_length: batches are cut after their longest review (bucket_width)
+        inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
         model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=_data_fill(tokenizer))
         model.compile(
             optimizer=keras.optimizers.Adam(settings["learning_rate"]),
@@ -158,8 +167,8 @@ def train_classifier(
     return training.fit(
         f"sentiment.{variant}",
         build,
-        _dataset(model_input["train"], settings["batch_size"], seed=settings["seed"]),
-        _dataset(model_input["validation"], settings["batch_size"]),
+        _dataset(model_input["train"], settings, train=True),
+        _dataset(model_input["validation"], settings),
         settings,
     )
 
@@ -203,13 +212,16 @@ def evaluate_classifier(
     model_input: dict[str, dict[str, np.ndarray]],
     test_input: dict[str, np.ndarray],
     summary: dict[str, Any],
+    settings: dict[str, Any],
     *,
     variant: str,
 ) -> dict[str, Any]:
     """Score a trained variant: validation accuracy (for selection) and test metrics (for the report)."""
     scores = {}
     for split, data in (("validation", model_input["validation"]), ("test", test_input)):
-        probabilities = model.predict(_dataset(data, 512), verbose=0).ravel()
+        probabilities = text.predict_in_length_order(
+            model, data["x"], batch_size=512, bucket_width=settings.get("bucket_width")
+        ).ravel()
         scores[split] = classification_metrics(data["y"], probabilities)
     metrics = scorecard(variant, "rnn", scores["validation"], scores["test"], summary)
     logger.info(

@@ -64,7 +64,13 @@ def variant_pipeline(variant: str) -> Pipeline:
             ),
             Node(
                 bound(evaluate_classifier, variant=variant),
-                inputs=["model", "sentiment_model_input", "sentiment_test_input", "training_summary"],
+                inputs=[
+                    "model",
+                    "sentiment_model_input",
+                    "sentiment_test_input",
+                    "training_summary",
+                    "params:sentiment.training",
+                ],
                 outputs="metrics",
                 name="evaluate_classifier",
             ),
