@@ -7,7 +7,8 @@ A variant is configuration, e.g.::
         - {type: Embedding, output_dim: 64, mask_zero: true}
         - {type: LSTM, units: 128}
 
-Each layer is ``type`` (a class in ``keras.layers``) plus its keyword arguments; wrappers such as
+Each layer is ``type`` (a class in ``keras.layers``, or a project layer from ``models.layers`` such as
+``GlobalMeanMaxPooling1D``) plus its keyword arguments; wrappers such as
 ``Bidirectional`` take their inner layer as a nested spec under ``layer``. The domain adds its input and
 head (e.g. ``Dense(1, sigmoid)`` for sentiment) and fills values that come from the data (the
 ``Embedding`` vocabulary size). Specs are checked before anything is built, so a typo fails before
@@ -38,6 +39,14 @@ class ModelSpecError(ValueError):
     """A variant's spec is malformed; the message names the variant, the layer and the key."""
 
 
+def _find_class(layer_type: str) -> Any:
+    import keras
+
+    from rnn_pipelines.models.layers import LAYERS
+
+    return LAYERS.get(layer_type) or getattr(keras.layers, layer_type, None)
+
+
 def _layer_class(variant: str, where: str, spec: Any) -> type:
     import keras
 
@@ -46,7 +55,7 @@ def _layer_class(variant: str, where: str, spec: Any) -> type:
             f"variant '{variant}': {where} must be a mapping with a 'type' key, got {spec!r}"
         )
     layer_type = spec["type"]
-    cls = getattr(keras.layers, str(layer_type), None)
+    cls = _find_class(str(layer_type))
     if not (inspect.isclass(cls) and issubclass(cls, keras.layers.Layer)):
         raise ModelSpecError(
             f"variant '{variant}': {where} has unknown layer type '{layer_type}' "
@@ -104,9 +113,7 @@ def validate_spec(variant: str, spec: Any, fill: Mapping[str, Mapping[str, Any]]
 
 def build_layer(spec: Mapping[str, Any], fill: Mapping[str, Mapping[str, Any]]) -> Any:
     """Instantiate one layer; ``fill`` supplies per-type defaults that come from the data."""
-    import keras
-
-    cls = getattr(keras.layers, spec["type"])
+    cls = _find_class(spec["type"])
     kwargs = {**fill.get(cls.__name__, {}), **{k: v for k, v in spec.items() if k != "type"}}
     if cls.__name__ in WRAPPERS:
         kwargs["layer"] = build_layer(kwargs["layer"], fill)
