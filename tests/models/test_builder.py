@@ -33,8 +33,8 @@ EXPECTED = {
         ("Embedding", (None, LENGTH, 128)),
         ("SpatialDropout1D", (None, LENGTH, 128)),
         ("Bidirectional", (None, LENGTH, 128)),
-        ("GlobalAveragePooling1D", (None, 128)),
-        ("Dropout", (None, 128)),
+        ("GlobalMeanMaxPooling1D", (None, 256)),
+        ("Dropout", (None, 256)),
         ("Dense", (None, 1)),
     ],
 }
