@@ -27,9 +27,9 @@ MFT_TARGET = 1.0  # every minimum-functionality case right on the full model
 def main() -> None:
     project, reused, run_seconds = run_or_reuse(__doc__, "sentiment")
 
-    import keras
     import pandas as pd
 
+    from rnn_pipelines.datasets.keras_model import KerasModelDataset
     from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
     from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 
@@ -37,7 +37,10 @@ def main() -> None:
     comparison = pd.read_csv(reports / "comparison.csv")
     best = json.loads((reports / "best_variant.json").read_text())
     tokenizer = json.loads((project / "data/06_models/sentiment/tokenizer.json").read_text())
-    model = keras.models.load_model(project / f"data/06_models/sentiment/{best['variant']}/model.keras")
+    # the catalog's dataset: it registers the project's layers (GlobalMeanMaxPooling1D) before loading
+    model = KerasModelDataset(
+        filepath=str(project / f"data/06_models/sentiment/{best['variant']}/model.keras")
+    ).load()
     behaviour = run_behaviour_checks(lambda texts: predict_texts(model, tokenizer, list(texts)))
 
     checks = {
