@@ -108,18 +108,12 @@ def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[
     return builder.check_variants(variants, _data_fill(tokenizer))
 
 
-def _dataset(
-    split: dict[str, np.ndarray],
-    settings: dict[str, Any],
-    *,
-    batch_size: int | None = None,
-    train: bool = False,
-) -> Any:
+def _dataset(split: dict[str, np.ndarray], settings: dict[str, Any], *, train: bool = False) -> Any:
     """Batches cut to their reviews' length (``bucket_width``); shuffled with ``seed`` for training."""
     return text.length_batches(
         split["x"],
         split["y"],
-        batch_size=batch_size or settings["batch_size"],
+        batch_size=settings["batch_size"],
         bucket_width=settings.get("bucket_width"),
         seed=settings["seed"] if train else None,
     )
@@ -139,7 +133,7 @@ def train_classifier(
 
     Args:
         model_input: The encoded train and validation splits.
-        tokenizer: Gives the vocabulary size and sequence length.
+        tokenizer: Gives the vocabulary size (inputs may be any length up to its ``sequence_length``).
         spec: The variant's ``layers``.
         settings: Training settings (epochs, batch size, learning rate, seed, devices, checkpoints).
         head: Layers appended to every variant (``Dense(1, sigmoid)``).
