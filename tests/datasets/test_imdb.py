@@ -87,3 +87,22 @@ def test_mirror_is_searched_for_the_labeled_repack(tmp_path: Path) -> None:
 def test_dataset_is_read_only(acl_archive: Path) -> None:
     with pytest.raises(DatasetError, match="read-only"):
         ImdbReviewsDataset(filepath=str(acl_archive)).save(pd.DataFrame({"text": ["x"]}))
+
+
+def test_archive_cut_anywhere_is_reported_never_read_as_a_smaller_data_set(
+    acl_archive: Path, tmp_path: Path
+) -> None:
+    # tarfile takes a stream that stops between two members for the archive's end; the gzip stream
+    # still knows it was cut. Every cut point of the miniature archive must be reported.
+    data = acl_archive.read_bytes()
+    truncated = tmp_path / "cut.tar.gz"
+    accepted = []
+    for offset in range(10, len(data)):
+        truncated.write_bytes(data[:offset])
+        try:
+            load(truncated)
+        except DatasetError as err:
+            assert "is corrupt or truncated" in str(err)
+        else:
+            accepted.append(offset)
+    assert accepted == [], f"cut archives read without an error at byte offsets {accepted[:10]}"

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import bz2
+import gzip
 import logging
+import lzma
 import re
 import tarfile
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import pandas as pd
 from kedro.io import AbstractDataset
@@ -45,15 +48,33 @@ def _row(match: re.Match[str], raw: bytes) -> tuple[str, str, str, int, str]:
     return f"{split}/{polarity}/{file_id}_{rating}", split, polarity, int(rating), _decode(raw)
 
 
+def _open_stream(path: Path) -> BinaryIO:
+    """The archive's decompressed bytes; gzip, bzip2 and xz readers raise ``EOFError`` when the compressed
+    stream stops before its end marker, and check its checksum at the end."""
+    with path.open("rb") as handle:
+        magic = handle.read(6)
+    if magic.startswith(b"\x1f\x8b"):
+        return gzip.open(path, "rb")
+    if magic.startswith(b"BZh"):
+        return bz2.open(path, "rb")
+    if magic.startswith(b"\xfd7zXZ\x00"):
+        return lzma.open(path, "rb")
+    return path.open("rb")
+
+
 def _iter_tar(path: Path) -> Iterator[tuple[str, str, str, int, str]]:
-    # Stream mode ("r|*") reads the archive once, front to back, without building a member index.
-    with tarfile.open(path, mode="r|*") as archive:
+    # Stream mode reads the archive once, front to back, without building a member index.
+    with _open_stream(path) as stream, tarfile.open(fileobj=stream, mode="r|") as archive:
         for member in archive:
             match = _REVIEW_PATH.search(member.name)
             if match and member.isfile():
                 handle = archive.extractfile(member)
                 if handle is not None:
                     yield _row(match, handle.read())
+        # tarfile takes a stream cut between two members for the archive's end; reading the compressed
+        # stream to its own end marker (and checksum) tells the two apart
+        while stream.read(1 << 20):
+            pass
 
 
 def _iter_folder(path: Path) -> Iterator[tuple[str, str, str, int, str]]:
@@ -73,7 +94,7 @@ def read_review_tree(path: Path) -> pd.DataFrame:
     reader = _iter_folder if path.is_dir() else _iter_tar
     try:
         rows = list(tqdm(reader(path), total=EXPECTED_REVIEWS, desc="IMDB reviews", unit="file"))
-    except (tarfile.TarError, EOFError, zlib.error, OSError) as err:
+    except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as err:
         raise DatasetError(
             f"IMDB archive '{path}' is corrupt or truncated ({err}). Delete it and download "
             f"{OFFICIAL_ARCHIVE.url} again."
