@@ -30,8 +30,9 @@ EXPECTED = {
         ("Dense", (None, 1)),
     ],
     "bigru_pool": [
-        ("Embedding", (None, LENGTH, 128)),
-        ("SpatialDropout1D", (None, LENGTH, 128)),
+        ("Embedding", (None, LENGTH, 256)),
+        ("Dropout", (None, LENGTH, 256)),
+        ("SpatialDropout1D", (None, LENGTH, 256)),
         ("Bidirectional", (None, LENGTH, 128)),
         ("GlobalMeanMaxPooling1D", (None, 256)),
         ("Dropout", (None, 256)),
@@ -70,6 +71,22 @@ def test_seed_000_lstm_parameter_count() -> None:
 @pytest.mark.parametrize("variant", EXPECTED)
 def test_default_variants_are_cudnn_eligible(variant: str) -> None:
     assert cudnn_ineligible(SENTIMENT["variants"][variant]) == []
+
+
+def test_word_dropout_from_yaml_drops_whole_words() -> None:
+    """bigru_pool's ``noise_shape: [null, null, 1]`` zeroes a word's whole vector or none of it."""
+    import keras
+    import numpy as np
+
+    spec = SENTIMENT["variants"]["bigru_pool"]["layers"][1]
+    assert spec["type"] == "Dropout"
+    model = build("bigru_pool", SENTIMENT["variants"]["bigru_pool"])
+    embedded = keras.Model(model.inputs, model.layers[2].output)  # Input, Embedding, word Dropout
+    vectors = keras.ops.convert_to_numpy(embedded(np.ones((8, LENGTH), dtype="int32"), training=True))
+    dropped = np.all(vectors == 0, axis=-1)
+    kept = np.all(vectors != 0, axis=-1)
+    assert np.all(dropped | kept)  # never part of a word
+    assert 0.1 < dropped.mean() < 0.3  # rate 0.2 of the words
 
 
 def test_recurrent_dropout_is_reported_as_cudnn_ineligible() -> None:
