@@ -15,27 +15,30 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_or_reuse(doc: str, pipeline: str) -> tuple[Path, bool, float | None]:
-    """Parse ``--reuse``/``--project``; unless reusing, time ``kedro run --pipeline=<pipeline>`` there.
+def run_or_reuse(doc: str, pipeline: str) -> tuple[Path, bool, float | None, str | None]:
+    """Parse ``--reuse``/``--project``/``--env``; unless reusing, time ``kedro run --pipeline=<pipeline>``.
 
     Returns:
-        The project folder, whether the last run was reused, and the run's wall seconds (or ``None``).
+        The project folder, whether the last run was reused, the run's wall seconds (or ``None``), and the
+        configuration environment it was asked for (``None``: the default).
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
         "--reuse", action="store_true", help="report the last run's outputs instead of training"
     )
     parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
+    parser.add_argument("--env", default=None, help="Kedro configuration environment (e.g. gpu)")
     args = parser.parse_args()
     project = args.project.resolve()
     if args.reuse:
-        return project, True, None
+        return project, True, None, args.env
     env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.perf_counter()
-    subprocess.run(
-        [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}"], cwd=project, env=env, check=True
-    )
-    return project, False, round(time.perf_counter() - start, 1)
+    command = [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}"]
+    if args.env:
+        command.append(f"--env={args.env}")
+    subprocess.run(command, cwd=project, env=env, check=True)
+    return project, False, round(time.perf_counter() - start, 1), args.env
 
 
 def save_figures(name: str, reused: bool, run_seconds: float | None, **figures: Any) -> Path:

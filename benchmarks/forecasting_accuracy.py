@@ -21,7 +21,7 @@ GAIN_TARGET, MAE_AIM = 0.10, 1.65
 
 
 def main() -> None:
-    project, reused, run_seconds = run_or_reuse(__doc__, "forecasting")
+    project, reused, run_seconds, env = run_or_reuse(__doc__, "forecasting")
 
     import pandas as pd
 
@@ -56,6 +56,7 @@ def main() -> None:
         "forecasting_accuracy",
         reused,
         run_seconds,
+        env=env,
         comparison=comparison.to_dict("records"),
         best_variant=best,
         targets=checks,

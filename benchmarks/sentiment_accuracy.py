@@ -8,7 +8,8 @@ Targets (issue #3): every seed variant at least at the seeds' level (stacked BiL
 RNN ≥ 90% test accuracy, aiming at ≥ 91.5% (NBSVM-bigram, the best linear baseline, reports 91.22%).
 
 Usage:
-    RNN_PIPELINES_DATA_MIRROR=... uv run python benchmarks/sentiment_accuracy.py [--reuse] [--project DIR]
+    RNN_PIPELINES_DATA_MIRROR=... uv run python benchmarks/sentiment_accuracy.py \
+        [--reuse] [--project DIR] [--env gpu]
 
 Figures are printed and written to data/08_reporting/benchmarks/sentiment_accuracy.json.
 """
@@ -25,7 +26,7 @@ MFT_TARGET = 1.0  # every minimum-functionality case right on the full model
 
 
 def main() -> None:
-    project, reused, run_seconds = run_or_reuse(__doc__, "sentiment")
+    project, reused, run_seconds, env = run_or_reuse(__doc__, "sentiment")
 
     import pandas as pd
 
@@ -74,6 +75,7 @@ def main() -> None:
         "sentiment_accuracy",
         reused,
         run_seconds,
+        env=env,
         comparison=comparison.to_dict("records"),
         best_variant=best,
         behaviour={family: outcome["pass_rate"] for family, outcome in behaviour.items()},

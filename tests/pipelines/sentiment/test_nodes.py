@@ -1,6 +1,8 @@
-"""Sentiment nodes: the split, train-only tokenizer, metrics and selection."""
+"""Sentiment nodes: the split, train-only tokenizer, metrics, selection, and the GPU configuration."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -124,3 +126,66 @@ def test_bad_truncate_parameter_fails_before_encoding(bad: str) -> None:
     tokenizer = {**fit_tokenizer(train, TOKENIZATION), "truncate": bad}
     with pytest.raises(ValueError, match=f"got '{bad}'"):
         encode_reviews(train, validation, tokenizer)
+
+
+CONF = Path(__file__).resolve().parents[3] / "conf"
+
+
+def gpu_parameters() -> dict:
+    """The sentiment parameters of ``--env=gpu``, merged over conf/base as a run merges them."""
+    from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+
+    loader = ProjectConfigLoader(conf_source=str(CONF), env="gpu", **CONFIG_LOADER_ARGS)
+    return loader["parameters"]["sentiment"]
+
+
+def test_gpu_environment_adds_the_wide_variant_to_the_base_ones() -> None:
+    import yaml
+
+    from rnn_pipelines.models.builder import check_variants
+
+    base = yaml.safe_load((CONF / "base" / "parameters_sentiment.yml").read_text())["sentiment"]
+    gpu = gpu_parameters()
+    assert list(gpu["variants"]) == [*base["variants"], "bilstm_wide"]
+    assert gpu["training"] == {**base["training"], "mixed_precision": True}
+    assert gpu["tokenization"] == base["tokenization"]  # its table compares with a CPU run's
+    assert check_variants(gpu["variants"], {"Embedding": {"input_dim": 100}}) == {
+        name: [] for name in gpu["variants"]
+    }  # every variant valid and cuDNN-eligible
+
+
+@pytest.fixture
+def pretend_gpu(monkeypatch):
+    """Makes training see one GPU, so ``mixed_precision: true`` takes effect (float16 runs on the CPU)."""
+    import keras
+    import tensorflow as tf
+
+    real = tf.config.list_physical_devices
+    monkeypatch.setattr(
+        tf.config, "list_physical_devices", lambda kind=None: ["GPU:0"] if kind == "GPU" else real(kind)
+    )
+    yield
+    keras.mixed_precision.set_global_policy("float32")
+
+
+def test_mixed_precision_trains_every_gpu_variant_with_float32_probabilities(pretend_gpu, tmp_path) -> None:
+    from rnn_pipelines.pipelines.sentiment.nodes import evaluate_classifier, train_classifier
+
+    gpu = gpu_parameters()
+    train, validation, test = split_reviews(reviews(8), {"validation_size": 0.25, "seed": 3})
+    tokenizer = fit_tokenizer(train, TOKENIZATION)
+    model_input = encode_reviews(train, validation, tokenizer)
+    settings = {**gpu["training"], "epochs": 1, "batch_size": 4, "checkpoint_dir": str(tmp_path)}
+    checks = {name: [] for name in gpu["variants"]}
+    for name, spec in gpu["variants"].items():
+        model, curves, summary = train_classifier(
+            model_input, tokenizer, spec, settings, gpu["head"], checks, variant=name
+        )
+        assert model.dtype_policy.name == "mixed_float16", name
+        assert model.layers[-2].compute_dtype == "float16", name  # the variant's last layer: float16
+        assert model.output.dtype == "float32", name  # the sigmoid head stays float32
+        assert np.isfinite(curves["loss"]).all() and np.isfinite(curves["val_loss"]).all(), name
+        metrics = evaluate_classifier(
+            model, model_input, encode_test_reviews(test, tokenizer), summary, settings, variant=name
+        )
+        assert 0.0 <= metrics["test_accuracy"] <= 1.0, name
