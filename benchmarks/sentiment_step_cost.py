@@ -39,6 +39,7 @@ def main() -> None:
     import tensorflow as tf
 
     import rnn_pipelines.models.layers  # noqa: F401  (project layers usable by name)
+    from rnn_pipelines.models import training
     from rnn_pipelines.models.builder import build_model
     from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
@@ -52,15 +53,18 @@ def main() -> None:
     x = rng.integers(2, vocabulary, size=(batch, args.tokens)).astype("int32")
     y = rng.integers(0, 2, size=(batch, 1)).astype("float32")
 
+    head = params["head"]
+    if params["training"].get("mixed_precision", False):  # as training does: the head stays float32
+        head = [{**layer, "dtype": "float32"} for layer in head]
     models = {}
     for name, spec in params["variants"].items():
-        keras.utils.set_random_seed(0)
-        inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
-        model = build_model(
-            name, spec, inputs=inputs, head=params["head"], fill={"Embedding": {"input_dim": vocabulary}}
-        )
-        optimizer = keras.optimizers.Adam(params["training"]["learning_rate"])
-        model.compile(optimizer=optimizer, loss="binary_crossentropy")
+        with training.configure_devices(params["training"]):  # seed, precision (float16 on a GPU), strategy
+            inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+            model = build_model(
+                name, spec, inputs=inputs, head=head, fill={"Embedding": {"input_dim": vocabulary}}
+            )
+            optimizer = keras.optimizers.Adam(params["training"]["learning_rate"])
+            model.compile(optimizer=optimizer, loss="binary_crossentropy")
         for _ in range(2):  # trace and warm up
             model.train_on_batch(x, y)
         models[name] = model
@@ -82,6 +86,7 @@ def main() -> None:
         for name, times in seconds.items()
     }
     device = "GPU" if tf.config.list_physical_devices("GPU") else f"CPU ({os.cpu_count()} cores)"
+    device += f", {keras.mixed_precision.global_policy().name}"
     print(f"one training step, {batch} reviews x {args.tokens} tokens, {device}, median of {args.steps}")
     print(f"{'variant':<14} {'params':>12} {'s/step':>8} {'vs ' + args.reference:>16}")
     for name, row in sorted(rows.items(), key=lambda item: item[1]["step_seconds"]):
