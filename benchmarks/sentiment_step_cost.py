@@ -1,9 +1,9 @@
 """Step cost: what one training step of each configured sentiment variant costs on this machine.
 
 Before putting a wide variant in a CPU run (or to tell why a variant is kept for ``--env=gpu``), this
-builds every variant of a configuration environment through the project's model builder and times one
-training step (Adam, binary cross-entropy) on the same batch of random reviews, the variants taking
-turns so that a busy machine slows them alike. It prints the median seconds per step and the ratio to a
+builds every variant of a configuration environment as training does (``build_classifier``) and times
+one training step on the same batch of random reviews, the variants taking turns so that a busy machine
+slows them alike. It prints the median seconds per step and the ratio to a
 reference variant (default ``bigru_pool``); multiply a run's epoch time for the reference by the ratio.
 
 Usage:
@@ -38,9 +38,8 @@ def main() -> None:
     import keras
     import tensorflow as tf
 
-    import rnn_pipelines.models.layers  # noqa: F401  (project layers usable by name)
     from rnn_pipelines.models import training
-    from rnn_pipelines.models.builder import build_model
+    from rnn_pipelines.pipelines.sentiment.nodes import build_classifier
     from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
     loader = ProjectConfigLoader(conf_source=str(ROOT / "conf"), env=args.env, **CONFIG_LOADER_ARGS)
@@ -53,18 +52,12 @@ def main() -> None:
     x = rng.integers(2, vocabulary, size=(batch, args.tokens)).astype("int32")
     y = rng.integers(0, 2, size=(batch, 1)).astype("float32")
 
-    head = params["head"]
-    if params["training"].get("mixed_precision", False):  # as training does: the head stays float32
-        head = [{**layer, "dtype": "float32"} for layer in head]
     models = {}
     for name, spec in params["variants"].items():
         with training.configure_devices(params["training"]):  # seed, precision (float16 on a GPU), strategy
-            inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
-            model = build_model(
-                name, spec, inputs=inputs, head=head, fill={"Embedding": {"input_dim": vocabulary}}
+            model = build_classifier(
+                name, spec, vocabulary_size=vocabulary, settings=params["training"], head=params["head"]
             )
-            optimizer = keras.optimizers.Adam(params["training"]["learning_rate"])
-            model.compile(optimizer=optimizer, loss="binary_crossentropy")
         for _ in range(2):  # trace and warm up
             model.train_on_batch(x, y)
         models[name] = model

@@ -68,9 +68,9 @@ def _encode(frame: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[str, np.ndar
     return {"x": x, "y": frame["label"].to_numpy(dtype=np.int8)}
 
 
-def _data_fill(tokenizer: dict[str, Any]) -> dict[str, dict[str, Any]]:
+def _data_fill(vocabulary_size: int) -> dict[str, dict[str, Any]]:
     """Builder values that come from the data: the Embedding's vocabulary size."""
-    return {"Embedding": {"input_dim": len(tokenizer["vocabulary"])}}
+    return {"Embedding": {"input_dim": vocabulary_size}}
 
 
 def encode_reviews(
@@ -105,7 +105,7 @@ def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[
     Raises:
         ModelSpecError: A spec is malformed; the message names the variant and key.
     """
-    return builder.check_variants(variants, _data_fill(tokenizer))
+    return builder.check_variants(variants, _data_fill(len(tokenizer["vocabulary"])))
 
 
 def _dataset(split: dict[str, np.ndarray], settings: dict[str, Any], *, train: bool = False) -> Any:
@@ -117,6 +117,34 @@ def _dataset(split: dict[str, np.ndarray], settings: dict[str, Any], *, train: b
         bucket_width=settings.get("bucket_width"),
         seed=settings["seed"] if train else None,
     )
+
+
+def build_classifier(
+    variant: str,
+    spec: dict[str, Any],
+    *,
+    vocabulary_size: int,
+    settings: dict[str, Any],
+    head: list[dict[str, Any]],
+) -> Any:
+    """The variant's compiled classifier (Adam, binary cross-entropy), taking token sequences of any length.
+
+    Call it inside ``training.configure_devices``' scope. With ``mixed_precision`` the head stays float32,
+    so the loss is computed on float32 probabilities.
+    """
+    import keras
+
+    if settings.get("mixed_precision", False):
+        head = [{**layer, "dtype": "float32"} for layer in head]
+    # any length up to sequence_length: batches are cut after their longest review (bucket_width)
+    inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
+    model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=_data_fill(vocabulary_size))
+    model.compile(
+        optimizer=keras.optimizers.Adam(settings["learning_rate"]),
+        loss="binary_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
 
 
 def train_classifier(
@@ -142,25 +170,12 @@ def train_classifier(
     Returns:
         The fitted model, its per-epoch curves, and a training summary.
     """
-    import keras
-
-    if settings.get("mixed_precision", False):  # the output layer stays float32 for a stable loss
-        head = [{**layer, "dtype": "float32"} for layer in head]
-
-    def build() -> Any:
-        # any length up to sequence_length: batches are cut after their longest review (bucket_width)
-        inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")
-        model = builder.build_model(variant, spec, inputs=inputs, head=head, fill=_data_fill(tokenizer))
-        model.compile(
-            optimizer=keras.optimizers.Adam(settings["learning_rate"]),
-            loss="binary_crossentropy",
-            metrics=["accuracy"],
-        )
-        return model
-
+    vocabulary_size = len(tokenizer["vocabulary"])
     return training.fit(
         f"sentiment.{variant}",
-        build,
+        lambda: build_classifier(
+            variant, spec, vocabulary_size=vocabulary_size, settings=settings, head=head
+        ),
         _dataset(model_input["train"], settings, train=True),
         _dataset(model_input["validation"], settings),
         settings,
