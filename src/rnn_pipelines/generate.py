@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rnn_pipelines.predict import PredictError, project_model_dir
 
-CATALOG_ENTRY = "text_generation_champion"
+DOMAIN = "text_generation"
 
 
 def generate(model_dir: Path, request: object) -> str:
@@ -54,7 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.length < 0 or args.temperature < 0 or args.top_k < 0:
             raise PredictError("--length, --temperature and --top-k must not be negative.")
-        model = args.model or project_model_dir(CATALOG_ENTRY)
+        model = args.model or project_model_dir(DOMAIN)
         request = Sampling(args.prompt, args.length, args.temperature, args.top_k, args.seed)
         text = generate(model, request)
     except PredictError as error:

@@ -47,7 +47,9 @@ def register_pipelines() -> dict[str, Pipeline]:
     options = parameters.get("sentiment", {})
     read_along = options.get("report", {}).get("read_along", {}).get("variant", "lstm")
     pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(
-        variants=options.get("variants", {}), read_along_variant=read_along
+        variants=options.get("variants", {}),
+        read_along_variant=read_along,
+        hybrids=options.get("hybrids", {}),
     )
     forecasters = parameters.get("forecasting", {}).get("variants", {})
     pipelines["forecasting"] = pipelines["temperatures_data"] + forecasting.create_pipeline(

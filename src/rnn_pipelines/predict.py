@@ -17,33 +17,62 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-CATALOG_ENTRY = "sentiment_champion"  # where the default model lives: its `path` in the catalog
+DOMAIN = "sentiment"  # its catalog names the champion (`sentiment_champion`), candidate and blessing
 
 
 class PredictError(RuntimeError):
     """A user error: no model, unreadable input, nothing to score."""
 
 
-def default_model_dir(project: Path, entry: str = CATALOG_ENTRY) -> Path:
-    """The champion folder the project's catalog names (``<entry>.path``)."""
+def _catalog(project: Path) -> dict[str, Any]:
     from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
-    catalog = ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
-    return project / catalog[entry]["path"]
+    return ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
 
 
-def project_model_dir(entry: str) -> Path:
+def default_model_dir(project: Path, domain: str = DOMAIN) -> Path:
+    """The champion folder the project's catalog names (``<domain>_champion.path``)."""
+    return project / _catalog(project)[f"{domain}_champion"]["path"]
+
+
+def why_no_champion(project: Path, domain: str) -> str:
+    """Why ``domain`` has no champion (the last blessing's reason) and what to use instead."""
+    catalog = _catalog(project)
+    champion = project / catalog[f"{domain}_champion"]["path"]
+    candidate = project / catalog[f"{domain}_candidate_model"]["filepath"]
+    blessing = project / catalog[f"{domain}_blessing"]["dataset"]["filepath"]
+    message = f"No {domain} champion at '{champion}'"
+    if not blessing.exists():
+        return (
+            f"{message}: no run has exported one yet. Train and export one with "
+            f"`kedro run --pipeline={domain}`, or pass --model PATH."
+        )
+    reason = json.loads(blessing.read_text(encoding="utf-8")).get("reason", "no reason recorded")
+    hint = (
+        f" Its exported candidate is at '{candidate}':"
+        f" pass `--model {candidate.relative_to(project)}` to use it."
+        if (candidate / "saved_model.pb").exists()
+        else ""
+    )
+    return f"{message}: the last run kept none ({reason}).{hint}"
+
+
+def project_model_dir(domain: str) -> Path:
     """The champion folder of the project the command runs in (found from the working directory).
 
     Raises:
-        PredictError: Not inside the project.
+        PredictError: Not inside the project, or the project has no champion (the message says why,
+            and how to use the last run's exported candidate instead).
     """
     from kedro.utils import find_kedro_project
 
     project = find_kedro_project(Path.cwd())
     if project is None:
         raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
-    return default_model_dir(project, entry)
+    model_dir = default_model_dir(project, domain)
+    if not (model_dir / "saved_model.pb").exists():
+        raise PredictError(why_no_champion(project, domain))
+    return model_dir
 
 
 def read_texts(texts: Sequence[str], files: Sequence[str]) -> list[str]:
@@ -100,7 +129,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         texts = read_texts(args.texts, args.file)
         if args.model is None:
-            args.model = project_model_dir(CATALOG_ENTRY)
+            args.model = project_model_dir(DOMAIN)
         results = predict(args.model, texts, args.threshold)
     except PredictError as error:
         print(f"error: {error}", file=sys.stderr)

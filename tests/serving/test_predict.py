@@ -51,3 +51,23 @@ def test_default_model_is_the_catalogs_champion(tmp_path) -> None:
 
     project = make_project_copy(tmp_path)
     assert default_model_dir(project) == project / "data/06_models/sentiment/champion"
+
+
+def test_without_a_champion_the_error_says_why_and_offers_the_candidate(
+    tmp_path, capsys, monkeypatch
+) -> None:
+    from tests.integration.conftest import make_project_copy
+
+    project = make_project_copy(tmp_path)
+    monkeypatch.chdir(project)
+    assert main(["a review"]) == 2
+    assert "no run has exported one yet" in capsys.readouterr().err
+    reason = "bigru_pool not blessed: test accuracy 0.8822 does not beat the best linear row nbsvm's 0.9170"
+    (project / "data/08_reporting/sentiment").mkdir(parents=True)
+    (project / "data/08_reporting/sentiment/blessing.json").write_text(json.dumps({"reason": reason}))
+    candidate = project / "data/06_models/sentiment/candidate"
+    candidate.mkdir(parents=True)
+    (candidate / "saved_model.pb").write_bytes(b"")
+    assert main(["a review"]) == 2
+    error = capsys.readouterr().err
+    assert reason in error and "--model data/06_models/sentiment/candidate" in error

@@ -60,3 +60,36 @@ def test_serve_texts_batches_like_one_call(exported: str, classifier: Any, token
     served = serve_texts(exported, TEXTS, batch_size=2)  # batches of 2, 2 and 1
     np.testing.assert_allclose(served, predict_texts(classifier, tokenizer, TEXTS), atol=1e-5)
     assert serve_texts(exported, []).shape == (0,)
+
+
+@pytest.fixture(scope="module")
+def hybrid(tmp_path_factory, classifier: Any, tokenizer: dict) -> tuple[str, dict]:
+    """A blend of the tiny LSTM and an NBSVM fitted on a tiny corpus, exported."""
+    import pandas as pd
+
+    from rnn_pipelines.pipelines.sentiment.baselines import train_nbsvm
+    from rnn_pipelines.serving.text_classifier import export_blend_archive
+
+    texts = ["the film was great", "a great film", "not good", "the film was awful", "awful, not good"]
+    frame = pd.DataFrame({"text": texts, "label": [1, 1, 0, 0, 0]})
+    options = {"ngram_order": 3, "min_df": 1, "smoothing": 1.0, "C": [1.0], "max_iter": 100, "seed": 0}
+    nbsvm, _ = train_nbsvm(frame, frame, options)
+    blend = {"members": ["lstm", "nbsvm"], "weights": [0.7, 1.3], "bias": -0.2}
+    parts = {"blend_mix": blend, "model_lstm": classifier, "nbsvm": nbsvm}
+    path = tmp_path_factory.mktemp("hybrid") / "model"
+    export_blend_archive(blend, tokenizer, {"lstm": classifier}, {"nbsvm": nbsvm}).write_out(
+        str(path), verbose=False
+    )
+    return str(path), parts
+
+
+def test_a_hybrid_export_round_trips_in_a_fresh_process(hybrid: tuple[str, dict], tokenizer: dict) -> None:
+    from rnn_pipelines.pipelines.sentiment.export import predict_candidate
+
+    path, parts = hybrid
+    texts = [*TEXTS, "Ce film était magnifique — 10/10 ✓"]
+    expected = predict_candidate({"variant": "mix", "kind": "hybrid"}, tokenizer, texts, **parts)
+    report = verify_in_fresh_process(path, texts, expected, atol=1e-5)
+    assert report["passed"] and report["inputs"] == len(texts)
+    lstm_only = predict_texts(parts["model_lstm"], tokenizer, texts)
+    assert np.max(np.abs(expected - lstm_only)) > 1e-2  # the n-gram member moves the served answer

@@ -92,16 +92,24 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
 
     ``load`` returns the champion's record (``{}`` when there is none yet). ``save`` takes a blessing
     decision ``{"blessed", "reason", "record", "model_dir"}``: when blessed, ``model_dir`` and the record
-    are staged and swapped in, then (with ``registered_model_name`` and an active MLflow run) the
-    variant's logged model is registered and given the alias ``champion``. When not blessed, nothing
-    on disk changes.
+    are staged and swapped in, then (with ``registered_model_name`` and an active MLflow run) a model is
+    registered and given the alias ``champion``: with ``serving_model`` (``code``: the module of an MLflow
+    models-from-code file; ``input_example``: columns of raw inputs), the champion SavedModel itself,
+    logged as that pyfunc model in the run (``serving_model``) with a signature inferred from the
+    example; otherwise the variant's logged training model. When not blessed, nothing on disk changes.
     """
 
     def __init__(
-        self, *, path: str, registered_model_name: str | None = None, metadata: dict[str, Any] | None = None
+        self,
+        *,
+        path: str,
+        registered_model_name: str | None = None,
+        serving_model: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self._path = Path(path)
         self._registered_model_name = registered_model_name
+        self._serving_model = serving_model
         self.metadata = metadata
 
     def load(self) -> dict[str, Any]:
@@ -155,18 +163,47 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             "mlflow_model_uri": nested.data.tags.get("model_uri") if nested else None,
         }
 
+    def _log_serving_model(self) -> str | None:
+        """Log the champion SavedModel as the configured pyfunc model in the active run; its URI."""
+        import importlib
+        from importlib.metadata import version
+
+        import mlflow
+        import pandas as pd
+
+        if mlflow.active_run() is None:
+            return None
+        code = Path(importlib.import_module(self._serving_model["code"]).__file__)
+        info = mlflow.pyfunc.log_model(
+            name="serving_model",
+            python_model=str(code),
+            artifacts={"saved_model": str(self._path)},
+            input_example=pd.DataFrame(self._serving_model["input_example"]),
+            pip_requirements=[f"{p}=={version(p)}" for p in ("mlflow", "tensorflow", "pandas", "numpy")],
+        )
+        logger.info("Logged the champion as MLflow model %s (%s)", info.model_uri, code.name)
+        return info.model_uri
+
     def _register(self, record: dict[str, Any]) -> dict[str, Any]:
         """Register the champion's MLflow model and point the ``champion`` alias at the new version."""
         import mlflow
 
-        if not self._registered_model_name or not record.get("mlflow_model_uri"):
+        if not self._registered_model_name:
+            return {}
+        if self._serving_model:
+            record["mlflow_model_uri"] = self._log_serving_model()
+        if not record.get("mlflow_model_uri"):
             return {}
         version = mlflow.register_model(record["mlflow_model_uri"], self._registered_model_name)
         mlflow.MlflowClient().set_registered_model_alias(
             self._registered_model_name, "champion", version.version
         )
         logger.info("Registered %s version %s as 'champion'", self._registered_model_name, version.version)
-        return {"registered_model": self._registered_model_name, "registered_version": int(version.version)}
+        return {
+            "mlflow_model_uri": record["mlflow_model_uri"],
+            "registered_model": self._registered_model_name,
+            "registered_version": int(version.version),
+        }
 
     def _exists(self) -> bool:
         return (self._path / RECORD).exists()

@@ -1,50 +1,153 @@
-"""A SavedModel for a text classifier that serves raw strings: the TextVectorization is in the graph."""
+"""A SavedModel for a text classifier that serves raw strings: every fitted piece is in the graph.
+
+The classifier is one RNN variant (its ``TextVectorization`` and Keras model) or a blend: members'
+log-odds (an RNN's, or NBSVM's n-gram logit computed by ``models.ngrams``) weighted and summed, then
+squashed to P(positive).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from rnn_pipelines.models import text
+from rnn_pipelines.models import ngrams, text
 
 SIGNATURE = "serve"
+EPSILON = 1e-7  # probabilities are clipped to [eps, 1 - eps] before taking log-odds (float32 saturates at 1)
 
 
-def export_archive(model: Any, tokenizer: dict[str, Any]) -> Any:
-    """A ``keras.export.ExportArchive`` with one endpoint, ``serve``.
+def log_odds(probabilities: np.ndarray) -> np.ndarray:
+    """``log(p / (1 - p))`` of probabilities clipped to ``[eps, 1 - eps]`` (NumPy; ``tf_log_odds`` in
+    graphs)."""
+    p = np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON)
+    return np.log(p) - np.log1p(-p)
 
-    ``serve`` takes a batch of raw strings (``tf.string``, shape ``[None]``) and returns the
-    positive-class probability (``float32``, shape ``[None]``). The strings are standardized,
-    tokenized, truncated and right-padded exactly as in training (``text.to_fixed_length``).
-    """
-    import keras
+
+def tf_log_odds(probabilities: Any) -> Any:
+    """``log_odds`` as TF ops (float32 in, float32 out)."""
+    import tensorflow as tf
+
+    p = tf.clip_by_value(tf.cast(probabilities, tf.float64), EPSILON, 1 - EPSILON)
+    return tf.cast(tf.math.log(p) - tf.math.log1p(-p), tf.float32)
+
+
+def _rnn_probabilities(model: Any, tokenizer: dict[str, Any]) -> tuple[Any, list[Any]]:
+    """The RNN's ``texts → P(positive)`` as TF ops, and what the archive must track."""
     import tensorflow as tf
 
     vectorizer = text.make_vectorizer(tokenizer["vocabulary"], standardize=tokenizer["standardize"])
     vectorizer(tf.constant([""]))  # builds the layer: ExportArchive only tracks built layers
     length, truncate = tokenizer["sequence_length"], tokenizer["truncate"]
 
-    def serve(texts: Any) -> Any:
+    def probabilities(texts: Any) -> Any:
         tokens = text.to_fixed_length(vectorizer(texts), sequence_length=length, truncate=truncate)
-        probabilities = model(tf.cast(tokens, "int32"), training=False)
-        return tf.cast(tf.reshape(probabilities, [-1]), tf.float32)
+        return tf.cast(tf.reshape(model(tf.cast(tokens, "int32"), training=False), [-1]), tf.float32)
+
+    return probabilities, [model, vectorizer]
+
+
+class _NgramModel:
+    """NBSVM's fitted arrays as TF variables, tracked by the archive like a layer's weights."""
+
+    def __init__(self, fitted: Mapping[str, Any]) -> None:
+        import tensorflow as tf
+
+        self.module = tf.Module(name="nbsvm")
+        self.module.vocabulary = tf.Variable(np.asarray(fitted["vocabulary"], np.int64), trainable=False)
+        self.module.weights = tf.Variable(np.asarray(fitted["weights"], np.float32), trainable=False)
+        self.module.bias = tf.Variable(np.float32(fitted["bias"]), trainable=False)
+        self.order = int(fitted["order"])
+
+    def logits(self, texts: Any) -> Any:
+        m = self.module
+        return ngrams.linear_logits(texts, m.vocabulary, m.weights, m.bias, order=self.order)
+
+
+def _archive(serve: Any, trackables: list[Any]) -> Any:
+    import keras
+    import tensorflow as tf
 
     archive = keras.export.ExportArchive()
-    archive.track(model)
-    archive.track(vectorizer)
+    for resource in trackables:
+        archive.track(resource)
     archive.add_endpoint(SIGNATURE, serve, input_signature=[tf.TensorSpec([None], tf.string)])
     return archive
 
 
-def serve_texts(model_dir: str | Path, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
-    """P(positive) for ``texts`` from an exported SavedModel's ``serve`` signature, in batches."""
+def export_archive(model: Any, tokenizer: dict[str, Any]) -> Any:
+    """A ``keras.export.ExportArchive`` with one endpoint, ``serve``, for one RNN variant.
+
+    ``serve`` takes a batch of raw strings (``tf.string``, shape ``[None]``) and returns the
+    positive-class probability (``float32``, shape ``[None]``). The strings are standardized,
+    tokenized, truncated and right-padded exactly as in training (``text.to_fixed_length``).
+    """
+    probabilities, trackables = _rnn_probabilities(model, tokenizer)
+    return _archive(probabilities, trackables)
+
+
+def export_blend_archive(
+    blend: Mapping[str, Any],
+    tokenizer: dict[str, Any],
+    models: Mapping[str, Any],
+    ngram_models: Mapping[str, Mapping[str, Any]],
+) -> Any:
+    """A ``serve`` endpoint (raw strings → P(positive)) for a blend of members.
+
+    Args:
+        blend: ``members``, ``weights`` (one per member) and ``bias``.
+        tokenizer: The RNN members' tokenizer.
+        models: Keras model of each RNN member.
+        ngram_models: Fitted NBSVM of each n-gram member.
+    """
     import tensorflow as tf
 
-    loaded = tf.saved_model.load(str(model_dir))  # keep a reference: the endpoint needs its variables
+    scorers, trackables = [], []
+    for member in blend["members"]:
+        if member in ngram_models:
+            ngram_model = _NgramModel(ngram_models[member])
+            scorers.append(ngram_model.logits)
+            trackables.append(ngram_model.module)
+        else:
+            probabilities, tracked = _rnn_probabilities(models[member], tokenizer)
+            scorers.append(lambda texts, probabilities=probabilities: tf_log_odds(probabilities(texts)))
+            trackables += tracked
+    weights = tf.constant(blend["weights"], tf.float32)
+    bias = tf.constant(blend["bias"], tf.float32)
+
+    def serve(texts: Any) -> Any:
+        logits = tf.stack([score(texts) for score in scorers], axis=1)
+        return tf.sigmoid(tf.linalg.matvec(logits, weights) + bias)
+
+    return _archive(serve, trackables)
+
+
+def blend_probabilities(blend: Mapping[str, Any], member_logits: Sequence[np.ndarray]) -> np.ndarray:
+    """P(positive) of a blend from its members' log-odds (in memory: what ``serve`` computes)."""
+    stacked = np.stack([np.asarray(m, np.float64) for m in member_logits], axis=1)
+    z = stacked @ np.asarray(blend["weights"], np.float64) + blend["bias"]
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+def load_classifier(model_dir: str | Path, batch_size: int = 1024) -> Any:
+    """Load an exported SavedModel once; returns ``texts → P(positive)`` (its ``serve`` signature, in
+    batches)."""
+    import tensorflow as tf
+
+    loaded = tf.saved_model.load(str(model_dir))
     serve = getattr(loaded, SIGNATURE)
-    batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
-    outputs = [serve(tf.constant(batch, dtype=tf.string)).numpy() for batch in batches]
-    return np.concatenate(outputs) if outputs else np.zeros(0, dtype=np.float32)
+
+    def classify(texts: Sequence[str]) -> np.ndarray:
+        _ = loaded  # keep a reference: the endpoint needs its variables
+        batches = [list(texts[i : i + batch_size]) for i in range(0, len(texts), batch_size)]
+        outputs = [serve(tf.constant(batch, dtype=tf.string)).numpy() for batch in batches]
+        return np.concatenate(outputs) if outputs else np.zeros(0, dtype=np.float32)
+
+    return classify
+
+
+def serve_texts(model_dir: str | Path, texts: Sequence[str], batch_size: int = 1024) -> np.ndarray:
+    """P(positive) for ``texts`` from an exported SavedModel's ``serve`` signature, in batches."""
+    return load_classifier(model_dir, batch_size)(texts)

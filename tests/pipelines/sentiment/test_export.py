@@ -13,7 +13,7 @@ OPTIONS = {"require_beating_linear": True}
 TEST = pd.DataFrame({"review_id": ["a", "b"], "text": ["good", "bad"], "label": [1, 0]})
 
 
-def comparison(rnn: float, linear: float = 0.80) -> pd.DataFrame:
+def comparison(rnn: float, linear: float = 0.80, nbsvm: float = 0.70) -> pd.DataFrame:
     return pd.DataFrame(
         [
             {"variant": "gru", "kind": "rnn", "val_accuracy": 0.9, "test_accuracy": rnn, "parameters": 10},
@@ -24,16 +24,31 @@ def comparison(rnn: float, linear: float = 0.80) -> pd.DataFrame:
                 "test_accuracy": linear,
                 "parameters": 5,
             },
+            {
+                "variant": "nbsvm",
+                "kind": "linear",
+                "val_accuracy": 0.85,
+                "test_accuracy": nbsvm,
+                "parameters": 5,
+            },
         ]
     )
 
 
-def bless(rnn: float, champion: dict, *, linear: float = 0.80, passed: bool = True, options=OPTIONS) -> dict:
+def bless(
+    rnn: float,
+    champion: dict,
+    *,
+    linear: float = 0.80,
+    nbsvm: float = 0.70,
+    passed: bool = True,
+    options=OPTIONS,
+) -> dict:
     return bless_candidate(
         "candidate",
         {"passed": passed},
-        {"variant": "gru"},
-        comparison(rnn, linear),
+        {"variant": "gru", "kind": "rnn"},
+        comparison(rnn, linear, nbsvm),
         champion,
         PROVENANCE,
         TEST,
@@ -67,8 +82,15 @@ def test_better_or_equal_champion_is_kept(accuracy: float) -> None:
 
 def test_candidate_must_beat_the_linear_challenger_unless_configured_off() -> None:
     assert not bless(0.85, {}, linear=0.90)["blessed"]
-    assert "does not beat the linear challenger's 0.9000" in bless(0.85, {}, linear=0.90)["reason"]
+    assert "does not beat the best linear row linear_tfidf's 0.9000" in bless(0.85, {}, linear=0.90)["reason"]
     assert bless(0.85, {}, linear=0.90, options={"require_beating_linear": False})["blessed"]
+
+
+def test_candidate_must_beat_the_strongest_linear_row() -> None:
+    decision = bless(0.88, {}, linear=0.80, nbsvm=0.915)
+    assert not decision["blessed"]
+    assert "does not beat the best linear row nbsvm's 0.9150" in decision["reason"]
+    assert bless(0.92, {}, linear=0.80, nbsvm=0.915)["blessed"]
 
 
 def test_an_export_that_failed_its_check_is_never_blessed() -> None:

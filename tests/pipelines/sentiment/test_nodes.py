@@ -185,7 +185,7 @@ def test_mixed_precision_trains_every_gpu_variant_with_float32_probabilities(pre
         assert model.layers[-2].compute_dtype == "float16", name  # the variant's last layer: float16
         assert model.output.dtype == "float32", name  # the sigmoid head stays float32
         assert np.isfinite(curves["loss"]).all() and np.isfinite(curves["val_loss"]).all(), name
-        metrics = evaluate_classifier(
+        metrics, _ = evaluate_classifier(
             model, model_input, encode_test_reviews(test, tokenizer), summary, settings, variant=name
         )
         assert 0.0 <= metrics["test_accuracy"] <= 1.0, name

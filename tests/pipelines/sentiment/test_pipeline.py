@@ -26,7 +26,7 @@ def upstream_inputs(pipeline, node_name: str) -> set[str]:
 
 @pytest.fixture
 def pipeline():
-    return sentiment.create_pipeline(variants=PARAMS["variants"])
+    return sentiment.create_pipeline(variants=PARAMS["variants"], hybrids=PARAMS["hybrids"])
 
 
 def test_one_namespaced_training_pipeline_per_variant(pipeline) -> None:
@@ -37,7 +37,14 @@ def test_one_namespaced_training_pipeline_per_variant(pipeline) -> None:
 
 
 @pytest.mark.parametrize(
-    "node", ["fit_tokenizer", "encode_reviews", "check_variants", "train_linear_challenger"]
+    "node",
+    [
+        "fit_tokenizer",
+        "encode_reviews",
+        "check_variants",
+        "sentiment.linear_tfidf.train_linear_challenger",
+        "sentiment.nbsvm.train_nbsvm",
+    ],
 )
 def test_no_test_data_upstream_of_fitting(pipeline, node: str) -> None:
     assert not upstream_inputs(pipeline, node) & TEST_DATA
@@ -53,9 +60,10 @@ AFTER_SELECTION = {"describe_run_inputs", "read_along", "verify_export", "bless_
 
 def test_test_data_only_reaches_evaluation_and_what_follows_selection(pipeline) -> None:
     readers = {node.name for node in pipeline.nodes if set(node.inputs) & TEST_DATA}
-    assert readers == {"encode_test_reviews", "evaluate_linear_challenger"} | AFTER_SELECTION | {
-        f"sentiment.{v}.evaluate_classifier" for v in PARAMS["variants"]
-    }
+    evaluations = {"sentiment.linear_tfidf.evaluate_linear_challenger", "sentiment.nbsvm.evaluate_nbsvm"}
+    evaluations |= {f"sentiment.{v}.evaluate_classifier" for v in PARAMS["variants"]}
+    evaluations |= {f"sentiment.{h}.blend_members" for h in PARAMS["hybrids"]}  # test scores, once fitted
+    assert readers == {"encode_test_reviews"} | evaluations | AFTER_SELECTION
     upstream_of_selection = {node.name for node in pipeline.to_nodes("select_best_variant").nodes}
     assert not upstream_of_selection & AFTER_SELECTION
 
@@ -82,6 +90,9 @@ def test_bad_variant_fails_before_any_training(tmp_path: Path) -> None:
         "sentiment.tokenization": TOKENIZATION,
         "sentiment.variants": variants,
         "sentiment.linear_challenger": PARAMS["linear_challenger"],
+        "sentiment.nbsvm": PARAMS["nbsvm"],
+        "sentiment.hybrids": {},
+        "sentiment.blending": PARAMS["blending"],
         "sentiment.training": {**PARAMS["training"], "epochs": 1, "checkpoint_dir": str(tmp_path / "ckpt")},
         "sentiment.head": PARAMS["head"],
         "sentiment.export": PARAMS["export"],

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from rnn_pipelines.models import builder, text, training
+from rnn_pipelines.pipelines.sentiment.hybrids import check_hybrids
+from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard
 
 logger = logging.getLogger(__name__)
 
@@ -96,16 +97,21 @@ def encode_test_reviews(test: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[s
     return encoded
 
 
-def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[str, list[str]]:
-    """Check every variant spec before any training starts.
+def check_variants(
+    variants: dict[str, Any], tokenizer: dict[str, Any], hybrids: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
+    """Check every variant spec and every hybrid before any training starts.
 
     Returns:
         Per variant, the arguments that would stop cuDNN kernels (logged as warnings).
 
     Raises:
         ModelSpecError: A spec is malformed; the message names the variant and key.
+        HybridSpecError: A hybrid names an unknown member or is malformed.
     """
-    return builder.check_variants(variants, _data_fill(len(tokenizer["vocabulary"])))
+    problems = builder.check_variants(variants, _data_fill(len(tokenizer["vocabulary"])))
+    check_hybrids(hybrids, variants)
+    return problems
 
 
 def _dataset(split: dict[str, np.ndarray], settings: dict[str, Any], *, train: bool = False) -> Any:
@@ -182,35 +188,6 @@ def train_classifier(
     )
 
 
-def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dict[str, Any]:
-    """Accuracy, ROC AUC, F1 and the confusion matrix (rows: true 0/1, columns: predicted 0/1)."""
-    from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, roc_auc_score
-
-    predicted = (probabilities >= 0.5).astype(int)
-    return {
-        "accuracy": float(accuracy_score(labels, predicted)),
-        "roc_auc": float(roc_auc_score(labels, probabilities)),
-        "f1": float(f1_score(labels, predicted)),
-        "confusion_matrix": confusion_matrix(labels, predicted, labels=[0, 1]).tolist(),
-    }
-
-
-def scorecard(
-    variant: str, kind: str, validation: dict[str, Any], test: dict[str, Any], summary: dict[str, Any]
-) -> dict[str, Any]:
-    """One comparison record: validation accuracy (selects), test metrics (reports), training summary."""
-    return {
-        "variant": variant,
-        "kind": kind,
-        "val_accuracy": validation["accuracy"],
-        "test_accuracy": test["accuracy"],
-        "test_roc_auc": test["roc_auc"],
-        "test_f1": test["f1"],
-        "test_confusion_matrix": test["confusion_matrix"],
-        **summary,
-    }
-
-
 def predict_texts(model: Any, tokenizer: dict[str, Any], texts: list[str]) -> np.ndarray:
     """Positive-class probabilities for raw texts, encoded exactly as in training."""
     return model.predict(text.encode_with(tokenizer, list(texts)), verbose=0).ravel()
@@ -224,14 +201,22 @@ def evaluate_classifier(
     settings: dict[str, Any],
     *,
     variant: str,
-) -> dict[str, Any]:
-    """Score a trained variant: validation accuracy (for selection) and test metrics (for the report)."""
-    scores = {}
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Score a trained variant: validation accuracy (for selection) and test metrics (for the report).
+
+    Returns:
+        The scorecard, and the variant's P(positive) per split (``{"probabilities": {"validation",
+        "test"}}``, rows in split order) for the hybrids that blend it.
+    """
+    scores, probabilities = {}, {}
     for split, data in (("validation", model_input["validation"]), ("test", test_input)):
-        probabilities = text.predict_in_length_order(
-            model, data["x"], batch_size=512, bucket_width=settings.get("bucket_width")
+        probabilities[split] = text.predict_in_length_order(
+            model,
+            data["x"],
+            batch_size=settings["evaluation_batch_size"],
+            bucket_width=settings.get("bucket_width"),
         ).ravel()
-        scores[split] = classification_metrics(data["y"], probabilities)
+        scores[split] = classification_metrics(data["y"], probabilities[split])
     metrics = scorecard(variant, "rnn", scores["validation"], scores["test"], summary)
     logger.info(
         "%s: val accuracy %.4f, test accuracy %.4f",
@@ -239,52 +224,7 @@ def evaluate_classifier(
         metrics["val_accuracy"],
         metrics["test_accuracy"],
     )
-    return metrics
-
-
-def train_linear_challenger(train: pd.DataFrame, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
-    """TF-IDF (word uni+bigrams) + logistic regression on the same training split.
-
-    Returns:
-        The fitted scikit-learn pipeline and a summary (``train_seconds``, ``parameters``).
-    """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.linear_model import LogisticRegression
-    from sklearn.pipeline import make_pipeline
-
-    model = make_pipeline(
-        TfidfVectorizer(
-            ngram_range=(1, options["ngram_max"]),
-            min_df=options["min_df"],
-            max_features=options["max_features"],
-            sublinear_tf=True,
-        ),
-        LogisticRegression(C=options["C"], max_iter=1000),
-    )
-    start = time.perf_counter()
-    model.fit(train["text"].tolist(), train["label"].to_numpy())
-    seconds = time.perf_counter() - start
-    classifier = model[-1]
-    summary = {
-        "epochs_run": None,
-        "best_epoch": None,
-        "train_seconds": round(seconds, 2),
-        "parameters": int(classifier.coef_.size + classifier.intercept_.size),
-    }
-    return model, summary
-
-
-def evaluate_linear_challenger(
-    model: Any, validation: pd.DataFrame, test: pd.DataFrame, summary: dict[str, Any]
-) -> dict[str, Any]:
-    """Score the linear challenger exactly like the RNN variants."""
-    scores = {
-        name: classification_metrics(
-            frame["label"].to_numpy(), model.predict_proba(frame["text"].tolist())[:, 1]
-        )
-        for name, frame in (("validation", validation), ("test", test))
-    }
-    return scorecard("linear_tfidf", "linear", scores["validation"], scores["test"], summary)
+    return metrics, {"probabilities": probabilities}
 
 
 def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
@@ -295,16 +235,24 @@ def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
     return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)
 
 
+CANDIDATE_KINDS = ("rnn", "hybrid")  # what may become the champion; linear rows are the challengers
+
+
 def select_best_variant(comparison: pd.DataFrame) -> dict[str, Any]:
-    """The RNN variant with the best validation accuracy (never chosen on test), and how it compares."""
+    """The candidate (an RNN variant or a hybrid) with the best validation accuracy — never chosen on
+    test — and how it compares: the best pure RNN and the best linear row, by validation accuracy."""
+    candidates = comparison[comparison["kind"].isin(CANDIDATE_KINDS)]
+    best = candidates.loc[candidates["val_accuracy"].idxmax()]
     rnns = comparison[comparison["kind"] == "rnn"]
-    best = rnns.loc[rnns["val_accuracy"].idxmax()]
     linear = comparison[comparison["kind"] == "linear"]
     choice = {
         "variant": best["variant"],
+        "kind": best["kind"],
         "val_accuracy": float(best["val_accuracy"]),
         "test_accuracy": float(best["test_accuracy"]),
+        "best_rnn": None if rnns.empty else rnns.loc[rnns["val_accuracy"].idxmax(), "variant"],
+        "best_linear": None if linear.empty else linear.loc[linear["val_accuracy"].idxmax(), "variant"],
         "beats_linear_challenger": bool(linear.empty or best["val_accuracy"] > linear["val_accuracy"].max()),
     }
-    logger.info("Best sentiment variant: %s", choice)
+    logger.info("Best sentiment candidate: %s", choice)
     return choice
