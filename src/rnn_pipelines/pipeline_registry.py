@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
 from kedro.framework.project import settings
 from kedro.pipeline import Pipeline
 
+from rnn_pipelines.domains import DOMAINS
 from rnn_pipelines.hooks import active_config_loader
-from rnn_pipelines.pipelines import forecasting, ingestion, sentiment, text_generation, validation
-
-DOMAINS = ("imdb", "corpus", "temperatures")
+from rnn_pipelines.pipelines import ingestion, validation
 
 
 def _parameters() -> dict[str, Any]:
@@ -28,13 +28,14 @@ def _parameters() -> dict[str, Any]:
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    """Register the project's pipelines.
+    """Register the project's pipelines, one set per row of ``rnn_pipelines.domains.DOMAINS``.
 
-    ``ingestion`` reads and validates all three data sets; ``<domain>_data`` (``imdb_data``,
-    ``corpus_data``, ``temperatures_data``) does one. ``sentiment`` runs IMDB ingestion and validation,
-    then trains and compares every variant under ``sentiment.variants`` in the parameters;
-    ``forecasting`` does the same for the temperature series and ``forecasting.variants``, and
-    ``text_generation`` for the text corpus and ``text_generation.variants``.
+    ``ingestion`` reads and validates every data set; ``<data>_data`` (``imdb_data``, ``corpus_data``,
+    ``temperatures_data``) does one. ``<domain>`` (``sentiment``, ``forecasting``, ``text_generation``)
+    runs its data set's ingestion and validation, then trains and compares every variant under
+    ``<domain>.variants`` in the parameters (``rnn_pipelines.pipelines.<domain>.create_pipeline`` gets the
+    domain's whole parameters' section); ``<domain>_training`` is the same without ingestion and
+    validation (what scheduled retraining runs after its change check, see retraining.py).
     Validation is never registered alone: its inputs only exist in memory, right after ingestion.
     Pipelines are composed explicitly: Kedro 1.7's ``find_pipelines`` only loads the folders named
     on the command line.
@@ -42,28 +43,13 @@ def register_pipelines() -> dict[str, Pipeline]:
     data = ingestion.create_pipeline() + validation.create_pipeline()
     pipelines = {"ingestion": data}
     for domain in DOMAINS:
-        pipelines[f"{domain}_data"] = data.only_nodes_with_tags(domain)
+        pipelines[domain.data_pipeline] = data.only_nodes_with_tags(domain.data)
     parameters = _parameters()  # resolving the parameters costs ~0.3 s: once
-    options = parameters.get("sentiment", {})
-    read_along = options.get("report", {}).get("read_along", {}).get("variant", "lstm")
-    pipelines["sentiment"] = pipelines["imdb_data"] + sentiment.create_pipeline(
-        variants=options.get("variants", {}),
-        read_along_variant=read_along,
-        hybrids=options.get("hybrids", {}),
-    )
-    forecasters = parameters.get("forecasting", {}).get("variants", {})
-    pipelines["forecasting"] = pipelines["temperatures_data"] + forecasting.create_pipeline(
-        variants=forecasters
-    )
-    generators = parameters.get("text_generation", {}).get("variants", {})
-    pipelines["text_generation"] = pipelines["corpus_data"] + text_generation.create_pipeline(
-        variants=generators
-    )
-    for name, data in (
-        ("sentiment", "imdb_data"),
-        ("forecasting", "temperatures_data"),
-        ("text_generation", "corpus_data"),
-    ):  # what scheduled retraining runs after ingestion and validation (see retraining.py)
-        pipelines[f"{name}_training"] = pipelines[name] - pipelines[data]
+    for domain in DOMAINS:
+        training = import_module(f"rnn_pipelines.pipelines.{domain.name}").create_pipeline(
+            **parameters.get(domain.name, {})
+        )
+        pipelines[domain.name] = pipelines[domain.data_pipeline] + training
+        pipelines[domain.training_pipeline] = training
     pipelines["__default__"] = sum(pipelines.values(), start=Pipeline([]))
     return pipelines

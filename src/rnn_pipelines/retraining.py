@@ -24,6 +24,8 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+from rnn_pipelines.domains import BY_NAME
+
 logger = logging.getLogger(__name__)
 
 # read by conf/base/mlflow.yml (tracking.run.id and .name)
@@ -31,29 +33,14 @@ RUN_ID_VARIABLE, RUN_NAME_VARIABLE = "RNN_PIPELINES_MLFLOW_RUN_ID", "RNN_PIPELIN
 STATE_DIR = Path("data/08_reporting/retraining")
 HISTORY_LENGTH = 50  # decisions kept per pipeline
 
-# pipeline → (its data pipeline, the validated dataset, the parameter keys it reads)
-PIPELINES: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "sentiment": ("imdb_data", "imdb_reviews", ("sentiment", "imdb_ingestion", "imdb_validation")),
-    "forecasting": (
-        "temperatures_data",
-        "temperatures",
-        ("forecasting", "temperatures_ingestion", "temperatures_validation"),
-    ),
-    "text_generation": (
-        "corpus_data",
-        "text_corpus",
-        ("text_generation", "corpus_ingestion", "corpus_validation"),
-    ),
-}
-
 
 class RetrainingError(RuntimeError):
     """A retraining cannot start: unknown pipeline, or another retraining of it is running."""
 
 
 def check_pipeline(pipeline: str) -> str:
-    if pipeline not in PIPELINES:
-        raise RetrainingError(f"Unknown pipeline '{pipeline}'; retraining knows {sorted(PIPELINES)}.")
+    if pipeline not in BY_NAME:
+        raise RetrainingError(f"Unknown pipeline '{pipeline}'; retraining knows {sorted(BY_NAME)}.")
     return pipeline
 
 
@@ -81,7 +68,7 @@ def data_sha256(data: Any) -> str:
 
 def fingerprint(pipeline: str, data: Any, parameters: dict[str, Any]) -> dict[str, str]:
     """What a retraining depends on: the validated data, the parameters the pipeline reads, the code."""
-    keys = PIPELINES[check_pipeline(pipeline)][2]
+    keys = BY_NAME[check_pipeline(pipeline)].parameter_keys
     return {
         "data_sha256": data_sha256(data),
         "parameters_sha256": _sha256({key: parameters.get(key) for key in keys}),
@@ -209,16 +196,16 @@ def prepare(
         recorded (state history, MLflow tags) here; a retraining is left pending until ``finish``.
     """
     project = Path(project).resolve()
-    data_pipeline, dataset, _ = PIPELINES[check_pipeline(pipeline)]
+    domain = BY_NAME[check_pipeline(pipeline)]
     with _session(project, env) as session:
         context = session.load_context()
         run_id = _start_mlflow_run(context, pipeline, tags or {})
     logger.info("Retraining %s: MLflow run %s", pipeline, run_id)
     try:
         with _session(project, env, (run_id, pipeline)) as session:
-            session.run(pipeline_names=[data_pipeline])
+            session.run(pipeline_names=[domain.data_pipeline])
             context = session.load_context()
-            current = fingerprint(pipeline, context.catalog.load(dataset), context.params)
+            current = fingerprint(pipeline, context.catalog.load(domain.dataset), context.params)
     except Exception:
         _tag_run(run_id, {"retraining.decision": "failed", "retraining.stage": "ingestion"}, status="FAILED")
         raise
@@ -262,7 +249,7 @@ def train(project: Path, pipeline: str, run_id: str, *, env: str | None = None) 
     project = Path(project).resolve()
     try:
         with _session(project, env, (run_id, pipeline)) as session:
-            session.run(pipeline_names=[f"{check_pipeline(pipeline)}_training"])
+            session.run(pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline])
     except Exception as error:
         fail(project, pipeline, run_id, f"{type(error).__name__}: {error}")
         raise
@@ -273,7 +260,9 @@ def run_nodes(
 ) -> None:
     """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task)."""
     with _session(Path(project).resolve(), env, (run_id, pipeline)) as session:
-        session.run(pipeline_names=[f"{check_pipeline(pipeline)}_training"], node_names=node_names)
+        session.run(
+            pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline], node_names=node_names
+        )
 
 
 def finish(project: Path, pipeline: str, run_id: str) -> dict[str, Any]:
@@ -332,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         description="Ingest and validate, then retrain, report, export and bless only when the data, "
         "the parameters or the code changed since the last successful retraining.",
     )
-    parser.add_argument("pipeline", choices=sorted(PIPELINES))
+    parser.add_argument("pipeline", choices=sorted(BY_NAME))
     parser.add_argument("-e", "--env", default=None, help="Kedro configuration environment (e.g. smoke)")
     parser.add_argument("--force", action="store_true", help="retrain even when nothing changed")
     parser.add_argument(

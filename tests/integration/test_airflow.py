@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from rnn_pipelines.domains import DOMAINS
 from tests.integration.conftest import make_project_copy
 
 pytest.importorskip("airflow", reason="the Airflow extra is not installed (uv sync --extra airflow)")
 pytestmark = pytest.mark.real_data
 
-PIPELINES = ("sentiment", "forecasting", "text_generation")
+PIPELINES = tuple(domain.name for domain in DOMAINS)
 TEMPLATE = str(files("rnn_pipelines").joinpath("airflow_dag.j2"))
 
 # Loads the DAG folder with Airflow's DagBag and prints what the tests check, as JSON after a marker
@@ -88,7 +89,12 @@ def python(project: Path, script: str, *args: str, timeout: float = 1200) -> sub
 def generate(project: Path, *extra: str) -> None:
     """The README's command: kedro airflow create for the three retraining pipelines."""
     command = [sys.executable, "-m", "kedro", "airflow", "create", "--env", "smoke", "--group-by", "memory"]
-    command += ["--pipelines", ",".join(f"{p}_training" for p in PIPELINES), "--jinja-file", TEMPLATE]
+    command += [
+        "--pipelines",
+        ",".join(domain.training_pipeline for domain in DOMAINS),
+        "--jinja-file",
+        TEMPLATE,
+    ]
     command += ["--target-dir", "airflow_dags", *extra]
     result = subprocess.run(
         command,

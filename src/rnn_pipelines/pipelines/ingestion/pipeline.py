@@ -2,37 +2,22 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from rnn_pipelines.pipelines.ingestion.nodes import (
-    build_corpus,
-    build_review_table,
-    build_temperature_series,
-)
+from rnn_pipelines.domains import DOMAINS
+from rnn_pipelines.pipelines.ingestion import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Three independent nodes, tagged by domain so each domain's pipeline can take its own."""
+    """One independent node per domain's data set (``rnn_pipelines.domains``), tagged with the data set's
+    tag so each domain's pipeline can take its own."""
     return Pipeline(
         [
             Node(
-                build_review_table,
-                inputs=["imdb_reviews_raw", "params:imdb_ingestion"],
-                outputs="imdb_reviews_unvalidated",
-                name="build_review_table",
-                tags=["imdb"],
-            ),
-            Node(
-                build_corpus,
-                inputs=["text_corpus_raw", "params:corpus_ingestion"],
-                outputs="text_corpus_unvalidated",
-                name="build_corpus",
-                tags=["corpus"],
-            ),
-            Node(
-                build_temperature_series,
-                inputs=["temperatures_raw", "params:temperatures_ingestion"],
-                outputs="temperatures_unvalidated",
-                name="build_temperature_series",
-                tags=["temperatures"],
-            ),
+                getattr(nodes, domain.ingest),
+                inputs=[f"{domain.dataset}_raw", f"params:{domain.data}_ingestion"],
+                outputs=f"{domain.dataset}_unvalidated",
+                name=domain.ingest,
+                tags=[domain.data],
+            )
+            for domain in DOMAINS
         ]
     )

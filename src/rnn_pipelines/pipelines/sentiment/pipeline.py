@@ -149,18 +149,20 @@ def hybrid_pipeline(hybrid: str, members: list[str]) -> Pipeline:
 
 def create_pipeline(
     variants: Iterable[str] = (),
-    read_along_variant: str = "lstm",
     hybrids: dict | None = None,
+    report: dict | None = None,
     **kwargs,
 ) -> Pipeline:
     """The sentiment pipeline for the configured ``variants`` (names under ``sentiment.variants``) and
-    ``hybrids`` (``sentiment.hybrids``: name → ``{blend: [members]}``).
+    ``hybrids`` (``sentiment.hybrids``: name → ``{blend: [members]}``); the registry passes the whole
+    ``sentiment`` parameters' section.
 
-    ``read_along_variant`` is the variant whose memory is plotted (seed 000's LSTM by default; the
+    ``report.read_along.variant`` is the variant whose memory is plotted (seed 000's LSTM by default; the
     first variant when it is not configured).
     """
     variants = list(variants)
     blends = hybrid_members(hybrids) if variants else {}
+    read_along_variant = ((report or {}).get("read_along") or {}).get("variant", "lstm")
     if variants and read_along_variant not in variants:
         read_along_variant = variants[0]
     prepare = Pipeline(

@@ -2,43 +2,34 @@
 
 from kedro.pipeline import Node, Pipeline
 
-from rnn_pipelines.pipelines.validation.nodes import (
-    enforce_validation,
-    validate_corpus,
-    validate_imdb_reviews,
-    validate_temperatures,
-)
-
-# (validator, data set name = catalog name of the validated output, domain tag)
-_DATASETS = [
-    (validate_imdb_reviews, "imdb_reviews", "imdb"),
-    (validate_corpus, "text_corpus", "corpus"),
-    (validate_temperatures, "temperatures", "temperatures"),
-]
+from rnn_pipelines.domains import DOMAINS
+from rnn_pipelines.pipelines.validation import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """For each data set: validate (report saved either way), then enforce (raise on failure).
+    """For each domain's data set (``rnn_pipelines.domains``): validate (report saved either way), then
+    enforce (raise on failure).
 
-    Downstream pipelines read ``imdb_reviews``, ``text_corpus`` and ``temperatures``, which only
-    exist once their data passed.
+    Downstream pipelines read the validated data sets (``imdb_reviews``, ``text_corpus``,
+    ``temperatures``), which only exist once their data passed.
     """
-    nodes = []
-    for validate, name, tag in _DATASETS:
-        nodes += [
+    pipeline = []
+    for domain in DOMAINS:
+        name, tag = domain.dataset, domain.data
+        pipeline += [
             Node(
-                validate,
+                getattr(nodes, domain.validate),
                 inputs=[f"{name}_unvalidated", f"params:{tag}_validation"],
                 outputs=[f"{name}_validation_report", f"{name}_validation_report_html"],
                 name=f"validate_{name}",
                 tags=[tag],
             ),
             Node(
-                enforce_validation,
+                nodes.enforce_validation,
                 inputs=[f"{name}_unvalidated", f"{name}_validation_report"],
                 outputs=name,
                 name=f"enforce_{name}_validation",
                 tags=[tag],
             ),
         ]
-    return Pipeline(nodes)
+    return Pipeline(pipeline)
