@@ -156,7 +156,7 @@ def main() -> None:
     test_input = catalog.load("sentiment_test_input")
     tokenizer = catalog.load("sentiment_tokenizer")
     chosen = {name: params["variants"][name] for name in to_train}
-    checks = check_variants(chosen, tokenizer)
+    checks = check_variants(chosen, tokenizer, None, params["training"])
     fixed = {  # members that do not train with a seed (NBSVM): the last run's scores and scorecard
         member: (catalog.load(f"sentiment.{member}.metrics"), catalog.load(f"sentiment.{member}.scores"))
         for name in args.variants

@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from rnn_pipelines.models.builder import ModelSpecError, build_model, cudnn_ineligible, validate_spec
+from rnn_pipelines.models.builder import (
+    ModelSpecError,
+    build_model,
+    check_variants,
+    cudnn_ineligible,
+    validate_spec,
+    variant_settings,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTIMENT = yaml.safe_load((ROOT / "conf/base/parameters_sentiment.yml").read_text())["sentiment"]
@@ -140,3 +147,44 @@ def test_unknown_argument_is_named() -> None:
 def test_embedding_needs_the_vocabulary_size_from_the_data() -> None:
     with pytest.raises(ModelSpecError, match=r"\(Embedding\) is missing \['input_dim'\]"):
         validate_spec("bad", {"layers": [{"type": "Embedding", "output_dim": 8}]}, fill={})
+
+
+LSTM = [{"type": "Embedding", "output_dim": 8}, {"type": "LSTM", "units": 4}]
+TRAINING = SENTIMENT["training"]
+
+
+def test_a_key_beside_layers_is_named_with_a_suggestion() -> None:
+    with pytest.raises(
+        ModelSpecError, match=r"variant 'bad': unknown key 'trainig' \(did you mean 'training'\?\)"
+    ):
+        validate_spec("bad", {"layers": LSTM, "trainig": {"epochs": 1}}, FILL)
+    with pytest.raises(
+        ModelSpecError, match=r"variant 'bad': unknown key 'epochs'; a variant holds 'layers'"
+    ):
+        check_variants({"bad": {"layers": LSTM, "epochs": 1}}, FILL, TRAINING)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"epoch": 2}, r"variant 'v': training\.epoch is not a training setting \(did you mean 'epochs'\?\)"),
+        ({"checkpoint_dir": "x"}, r"variant 'v': training\.checkpoint_dir holds for the whole run"),
+        (
+            {"epochs": "3"},
+            r"variant 'v': training\.epochs = '3' must be of the kind of the domain's value 10",
+        ),
+        ({"epochs": 2.5}, r"training\.epochs = 2\.5 must be of the kind"),
+        ({"learning_rate": True}, r"training\.learning_rate = True must be of the kind"),
+        ([1, 2], r"variant 'v': 'training' must map training settings to values"),
+    ],
+)
+def test_bad_training_overrides_are_named_before_training(overrides, message: str) -> None:
+    with pytest.raises(ModelSpecError, match=message):
+        check_variants({"v": {"layers": LSTM, "training": overrides}}, FILL, TRAINING)
+
+
+def test_training_overrides_apply_to_their_variant_only() -> None:
+    spec = {"layers": LSTM, "training": {"epochs": 2, "learning_rate": 1}}
+    assert check_variants({"v": spec, "w": {"layers": LSTM}}, FILL, TRAINING) == {"v": [], "w": []}
+    assert variant_settings(spec, TRAINING) == {**TRAINING, "epochs": 2, "learning_rate": 1}
+    assert variant_settings({"layers": LSTM}, TRAINING) == TRAINING

@@ -7,6 +7,9 @@ A variant is configuration, e.g.::
         - {type: Embedding, output_dim: 64, mask_zero: true}
         - {type: LSTM, units: 128}
 
+A variant may also carry ``training:``, overrides of the domain's training settings for that variant
+alone (``epochs``, ``learning_rate``, ``batch_size`` …); any other key is an error.
+
 Each layer is ``type`` (a class in ``keras.layers``, or a project layer from ``models.layers`` such as
 ``GlobalMeanMaxPooling1D``) plus its keyword arguments; wrappers such as
 ``Bidirectional`` take their inner layer as a nested spec under ``layer``. The domain adds its input and
@@ -17,6 +20,7 @@ training with a message naming the variant and the key.
 
 from __future__ import annotations
 
+import difflib
 import inspect
 import logging
 from collections.abc import Mapping
@@ -33,6 +37,9 @@ CUDNN_DEFAULTS = {
     "unroll": False,
 }
 CUDNN_LAYERS = {"LSTM", "GRU"}
+VARIANT_KEYS = ("layers", "training")
+# training settings that hold for the whole run (devices, checkpoint folders), never one variant's
+RUN_SETTINGS = frozenset({"checkpoint_dir", "distribution", "mixed_precision"})
 
 
 class ModelSpecError(ValueError):
@@ -103,12 +110,62 @@ def validate_layer(variant: str, where: str, spec: Any, fill: Mapping[str, Mappi
     _check_arguments(variant, where, cls, kwargs)
 
 
+def _did_you_mean(key: str, known: Any) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
 def validate_spec(variant: str, spec: Any, fill: Mapping[str, Mapping[str, Any]] | None = None) -> None:
-    """Check a whole variant spec (``{layers: [...]}``) without building it."""
+    """Check a whole variant spec (``{layers: [...]}``, optionally ``training: {...}``) without building
+    it."""
     if not isinstance(spec, Mapping) or not isinstance(spec.get("layers"), list) or not spec["layers"]:
         raise ModelSpecError(f"variant '{variant}': needs a non-empty 'layers' list, got {spec!r}")
+    for key in spec:
+        if key not in VARIANT_KEYS:
+            raise ModelSpecError(
+                f"variant '{variant}': unknown key '{key}'{_did_you_mean(str(key), VARIANT_KEYS)}; a variant "
+                "holds 'layers' and, optionally, 'training' (its own values of the training settings)"
+            )
     for index, layer in enumerate(spec["layers"]):
         validate_layer(variant, f"layers[{index}]", layer, fill or {})
+
+
+def validate_training(variant: str, spec: Mapping[str, Any], training: Mapping[str, Any]) -> None:
+    """Check a variant's ``training`` overrides against the domain's ``training`` settings: known keys,
+    not run-wide ones, and values of the same kind (a number for a number, a flag for a flag)."""
+    overrides = spec.get("training", {})
+    if not isinstance(overrides, Mapping):
+        raise ModelSpecError(
+            f"variant '{variant}': 'training' must map training settings to values, got {overrides!r}"
+        )
+    for key, value in overrides.items():
+        where = f"variant '{variant}': training.{key}"
+        if key not in training:
+            raise ModelSpecError(
+                f"{where} is not a training setting{_did_you_mean(str(key), training)}; "
+                f"known: {sorted(set(training) - RUN_SETTINGS)}"
+            )
+        if key in RUN_SETTINGS:
+            raise ModelSpecError(f"{where} holds for the whole run; set it under the domain's 'training'")
+        default = training[key]
+        if isinstance(default, bool) or isinstance(value, bool):
+            same_kind = isinstance(default, bool) and isinstance(value, bool)
+        elif isinstance(default, int | float):
+            same_kind = isinstance(value, int | float) and (
+                isinstance(default, float) or isinstance(value, int)
+            )
+        else:
+            same_kind = default is None or isinstance(value, type(default))
+        if not same_kind:
+            raise ModelSpecError(
+                f"{where} = {value!r} must be of the kind of the domain's value {default!r} "
+                f"({type(default).__name__})"
+            )
+
+
+def variant_settings(spec: Mapping[str, Any], training: Mapping[str, Any]) -> dict[str, Any]:
+    """The training settings of one variant: the domain's, with the variant's ``training`` overrides."""
+    return {**training, **(spec.get("training") or {})}
 
 
 def build_layer(spec: Mapping[str, Any], fill: Mapping[str, Mapping[str, Any]]) -> Any:
@@ -170,9 +227,12 @@ def cudnn_ineligible(spec: Mapping[str, Any]) -> list[str]:
 
 
 def check_variants(
-    variants: Mapping[str, Any], fill: Mapping[str, Mapping[str, Any]] | None = None
+    variants: Mapping[str, Any],
+    fill: Mapping[str, Mapping[str, Any]] | None = None,
+    training: Mapping[str, Any] | None = None,
 ) -> dict[str, list[str]]:
-    """Check every variant spec before any training starts.
+    """Check every variant spec (and, given the domain's ``training`` settings, its overrides) before any
+    training starts.
 
     Returns:
         Per variant, the arguments that would stop cuDNN kernels (also logged as warnings).
@@ -183,6 +243,8 @@ def check_variants(
     problems = {}
     for name, spec in variants.items():
         validate_spec(name, spec, fill or {})
+        if training is not None:
+            validate_training(name, spec, training)
         problems[name] = cudnn_ineligible(spec)
         if problems[name]:
             logger.warning("Variant %s will not use cuDNN kernels on a GPU: %s", name, problems[name])

@@ -6,6 +6,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rnn_pipelines.models.builder import variant_settings
 from rnn_pipelines.reporting import plots
 
 
@@ -20,11 +21,12 @@ def variant_run_record(
     curves: Sequence[str],
     figures: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The record ``MlflowNestedRunDataset`` logs: spec and training parameters, per-epoch ``curves``
+    """The record ``MlflowNestedRunDataset`` logs: spec and training parameters (the variant's own, with
+    its overrides), per-epoch ``curves``
     (and their ``val_`` twins), numeric final metrics, the learning-curve plot plus ``figures``, the
     spec and metrics as JSON, and the model. A node as it is (bind ``variant`` and ``curves``)."""
     params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
-    params |= {f"training.{k}": v for k, v in training.items()}
+    params |= {f"training.{k}": v for k, v in variant_settings(spec, training).items()}
     scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
     keys = [*curves, *(f"val_{c}" for c in curves)]
     return {

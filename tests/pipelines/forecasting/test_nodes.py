@@ -53,7 +53,7 @@ def baselines_for(values) -> dict:
     train, validation, test = nodes.split_series(table, SPLIT)
     scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
     windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
-    return nodes.evaluate_baselines(windows, train, validation, test, scaler)
+    return nodes.evaluate_baselines(windows, train, validation, test, scaler, {"ridge_alpha": 1.0})
 
 
 def test_persistence_on_a_constant_series_has_zero_error() -> None:

@@ -189,3 +189,25 @@ def test_mixed_precision_trains_every_gpu_variant_with_float32_probabilities(pre
             model, model_input, encode_test_reviews(test, tokenizer), summary, settings, variant=name
         )
         assert 0.0 <= metrics["test_accuracy"] <= 1.0, name
+
+
+def test_a_variants_training_overrides_are_what_it_trains_with(tmp_path) -> None:
+    from rnn_pipelines.pipelines.sentiment.nodes import train_classifier
+
+    params = gpu_parameters()  # conf/base's training settings and head (float16 only on a GPU)
+    params["training"]["mixed_precision"] = False
+    train, validation, _ = split_reviews(reviews(8), {"validation_size": 0.25, "seed": 3})
+    tokenizer = fit_tokenizer(train, TOKENIZATION)
+    model_input = encode_reviews(train, validation, tokenizer)
+    settings = {**params["training"], "epochs": 3, "batch_size": 4, "checkpoint_dir": str(tmp_path)}
+    settings["early_stopping_patience"] = 5
+    layers = [{"type": "Embedding", "output_dim": 4, "mask_zero": True}, {"type": "GRU", "units": 2}]
+    spec = {"layers": layers, "training": {"epochs": 1}}
+    _, curves, summary = train_classifier(
+        model_input, tokenizer, spec, settings, params["head"], {}, variant="v"
+    )
+    assert summary["epochs_run"] == 1 and len(curves["loss"]) == 1
+    _, curves, summary = train_classifier(
+        model_input, tokenizer, {"layers": layers}, settings, params["head"], {}, variant="w"
+    )
+    assert summary["epochs_run"] == 3

@@ -82,9 +82,10 @@ def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = N
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def check_variants(variants: dict[str, Any]) -> dict[str, list[str]]:
-    """Check every variant spec before training; returns what would stop cuDNN kernels per variant."""
-    return builder.check_variants(variants)
+def check_variants(variants: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, list[str]]:
+    """Check every variant spec (with its ``training`` overrides of ``settings``) before training; returns
+    what would stop cuDNN kernels per variant."""
+    return builder.check_variants(variants, training=settings)
 
 
 def train_forecaster(
@@ -105,6 +106,7 @@ def train_forecaster(
 
     train = windows["train"]
     head = [{"type": "Dense", "units": train["y"].shape[1], "dtype": "float32"}]
+    settings = builder.variant_settings(spec, settings)
 
     def build() -> Any:
         inputs = keras.Input(shape=train["x"].shape[1:], dtype="float32", name="window")
@@ -183,9 +185,11 @@ def evaluate_baselines(
     validation: pd.DataFrame,
     test: pd.DataFrame,
     scaler: dict[str, Any],
+    options: dict[str, Any],
 ) -> dict[str, dict[str, Any]]:
     """Persistence (tomorrow = today), seasonal naive (same day last year) and a linear model on the
-    window (ridge regression fitted on the training windows), on exactly the variants' targets."""
+    window (ridge regression with ``options["ridge_alpha"]``, fitted on the training windows), on exactly
+    the variants' targets."""
     from sklearn.linear_model import Ridge
 
     history = pd.concat([train, validation, test]).set_index("date")["temp_c"]
@@ -206,7 +210,7 @@ def evaluate_baselines(
     def flat(split: str) -> np.ndarray:
         return windows[split]["x"].reshape(len(windows[split]["x"]), -1)
 
-    linear = Ridge(alpha=1.0).fit(flat("train"), windows["train"]["y"])
+    linear = Ridge(alpha=options["ridge_alpha"]).fit(flat("train"), windows["train"]["y"])
     baselines = {
         "persistence": persistence,
         "seasonal_naive": seasonal,

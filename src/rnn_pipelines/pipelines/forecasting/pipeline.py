@@ -105,7 +105,7 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
             ),
             Node(
                 check_variants,
-                "params:forecasting.variants",
+                ["params:forecasting.variants", "params:forecasting.training"],
                 "forecasting_variant_checks",
                 name="check_forecasting_variants",
             ),
@@ -117,6 +117,7 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
                     "forecasting_validation",
                     "forecasting_test",
                     "forecasting_scaler",
+                    "params:forecasting.baselines",
                 ],
                 outputs="forecasting_baselines",
                 name="evaluate_baselines",

@@ -98,9 +98,13 @@ def encode_test_reviews(test: pd.DataFrame, tokenizer: dict[str, Any]) -> dict[s
 
 
 def check_variants(
-    variants: dict[str, Any], tokenizer: dict[str, Any], hybrids: dict[str, Any] | None = None
+    variants: dict[str, Any],
+    tokenizer: dict[str, Any],
+    hybrids: dict[str, Any] | None = None,
+    settings: dict[str, Any] | None = None,
 ) -> dict[str, list[str]]:
-    """Check every variant spec and every hybrid before any training starts.
+    """Check every variant spec (with its ``training`` overrides of ``settings``) and every hybrid
+    before any training starts.
 
     Returns:
         Per variant, the arguments that would stop cuDNN kernels (logged as warnings).
@@ -109,7 +113,7 @@ def check_variants(
         ModelSpecError: A spec is malformed; the message names the variant and key.
         HybridSpecError: A hybrid names an unknown member or is malformed.
     """
-    problems = builder.check_variants(variants, _data_fill(len(tokenizer["vocabulary"])))
+    problems = builder.check_variants(variants, _data_fill(len(tokenizer["vocabulary"])), settings)
     check_hybrids(hybrids, variants)
     return problems
 
@@ -169,7 +173,8 @@ def train_classifier(
         model_input: The encoded train and validation splits.
         tokenizer: Gives the vocabulary size (inputs may be any length up to its ``sequence_length``).
         spec: The variant's ``layers``.
-        settings: Training settings (epochs, batch size, learning rate, seed, devices, checkpoints).
+        settings: Training settings (epochs, batch size, learning rate, seed, devices, checkpoints),
+            overridden by the spec's ``training``.
         head: Layers appended to every variant (``Dense(1, sigmoid)``).
         variant_checks: Output of ``check_variants``; makes training wait for every spec to pass.
 
@@ -177,6 +182,7 @@ def train_classifier(
         The fitted model, its per-epoch curves, and a training summary.
     """
     vocabulary_size = len(tokenizer["vocabulary"])
+    settings = builder.variant_settings(spec, settings)
     return training.fit(
         f"sentiment.{variant}",
         lambda: build_classifier(

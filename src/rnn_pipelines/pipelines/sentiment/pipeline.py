@@ -193,7 +193,12 @@ def create_pipeline(
             ),
             Node(
                 check_variants,
-                inputs=["params:sentiment.variants", "sentiment_tokenizer", "params:sentiment.hybrids"],
+                inputs=[
+                    "params:sentiment.variants",
+                    "sentiment_tokenizer",
+                    "params:sentiment.hybrids",
+                    "params:sentiment.training",
+                ],
                 outputs="sentiment_variant_checks",
                 name="check_variants",
             ),

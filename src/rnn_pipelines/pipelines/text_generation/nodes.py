@@ -81,9 +81,12 @@ def _fill(tokenizer: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return fill | {layer: {"return_sequences": True} for layer in RECURRENT}
 
 
-def check_variants(variants: dict[str, Any], tokenizer: dict[str, Any]) -> dict[str, list[str]]:
-    """Check every variant spec before training (see ``builder.check_variants``)."""
-    return builder.check_variants(variants, _fill(tokenizer))
+def check_variants(
+    variants: dict[str, Any], tokenizer: dict[str, Any], settings: dict[str, Any] | None = None
+) -> dict[str, list[str]]:
+    """Check every variant spec (with its ``training`` overrides of ``settings``) before training (see
+    ``builder.check_variants``)."""
+    return builder.check_variants(variants, _fill(tokenizer), settings)
 
 
 def train_language_model(
@@ -106,6 +109,7 @@ def train_language_model(
 
     length = tokenizer["sequence_length"]
     head = [{"type": "Dense", "units": len(tokenizer["vocabulary"]) + 1, "dtype": "float32"}]
+    settings = builder.variant_settings(spec, settings)
 
     def build() -> Any:
         inputs = keras.Input(shape=(None,), dtype="int32", name="tokens")

@@ -117,7 +117,11 @@ def create_pipeline(variants: Iterable[str] = (), **kwargs) -> Pipeline:
             ),
             Node(
                 check_variants,
-                ["params:text_generation.variants", "text_generation_tokenizer"],
+                [
+                    "params:text_generation.variants",
+                    "text_generation_tokenizer",
+                    "params:text_generation.training",
+                ],
                 "text_generation_variant_checks",
                 name="check_language_model_variants",
             ),
