@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.integration.test_sentiment_smoke import REPORT_FILES, VARIANTS
+from tests.integration.test_sentiment_smoke import HYBRIDS, REPORT_FILES, VARIANTS
 
 pytestmark = pytest.mark.real_data
 
@@ -86,7 +86,7 @@ def test_rest_api_shows_parent_nested_runs_and_report(server: str) -> None:
     children = [
         run for run, tag in zip(runs, tags, strict=True) if tag.get("mlflow.parentRunId") == parent_id
     ]
-    assert sorted(run["info"]["run_name"] for run in children) == VARIANTS
+    assert sorted(run["info"]["run_name"] for run in children) == sorted([*VARIANTS, *HYBRIDS])
     for child in children:
         metrics = {m["key"]: m["value"] for m in child["data"]["metrics"]}
         assert 0.0 <= metrics["test_accuracy"] <= 1.0 and metrics["parameters"] > 0
