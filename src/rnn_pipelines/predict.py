@@ -30,14 +30,14 @@ def _catalog(project: Path) -> dict[str, Any]:
     return ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
 
 
-def default_model_dir(project: Path, domain: str = DOMAIN) -> Path:
+def default_model_dir(project: Path, domain: str = DOMAIN, catalog: dict[str, Any] | None = None) -> Path:
     """The champion folder the project's catalog names (``<domain>_champion.path``)."""
-    return project / _catalog(project)[f"{domain}_champion"]["path"]
+    return project / (catalog or _catalog(project))[f"{domain}_champion"]["path"]
 
 
-def why_no_champion(project: Path, domain: str) -> str:
+def why_no_champion(project: Path, domain: str, catalog: dict[str, Any] | None = None) -> str:
     """Why ``domain`` has no champion (the last blessing's reason) and what to use instead."""
-    catalog = _catalog(project)
+    catalog = catalog or _catalog(project)
     champion = project / catalog[f"{domain}_champion"]["path"]
     candidate = project / catalog[f"{domain}_candidate_model"]["filepath"]
     blessing = project / catalog[f"{domain}_blessing"]["dataset"]["filepath"]
@@ -69,9 +69,10 @@ def project_model_dir(domain: str) -> Path:
     project = find_kedro_project(Path.cwd())
     if project is None:
         raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
-    model_dir = default_model_dir(project, domain)
+    catalog = _catalog(project)
+    model_dir = default_model_dir(project, domain, catalog)
     if not (model_dir / "saved_model.pb").exists():
-        raise PredictError(why_no_champion(project, domain))
+        raise PredictError(why_no_champion(project, domain, catalog))
     return model_dir
 
 

@@ -22,8 +22,9 @@ EPSILON = 1e-7  # probabilities are clipped to [eps, 1 - eps] before taking log-
 def log_odds(probabilities: np.ndarray) -> np.ndarray:
     """``log(p / (1 - p))`` of probabilities clipped to ``[eps, 1 - eps]`` (NumPy; ``tf_log_odds`` in
     graphs)."""
-    p = np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON)
-    return np.log(p) - np.log1p(-p)
+    from scipy.special import logit
+
+    return logit(np.clip(np.asarray(probabilities, dtype=np.float64), EPSILON, 1 - EPSILON))
 
 
 def tf_log_odds(probabilities: Any) -> Any:
@@ -127,8 +128,9 @@ def export_blend_archive(
 def blend_probabilities(blend: Mapping[str, Any], member_logits: Sequence[np.ndarray]) -> np.ndarray:
     """P(positive) of a blend from its members' log-odds (in memory: what ``serve`` computes)."""
     stacked = np.stack([np.asarray(m, np.float64) for m in member_logits], axis=1)
-    z = stacked @ np.asarray(blend["weights"], np.float64) + blend["bias"]
-    return 1.0 / (1.0 + np.exp(-z))
+    from scipy.special import expit
+
+    return expit(stacked @ np.asarray(blend["weights"], np.float64) + blend["bias"])
 
 
 def load_classifier(model_dir: str | Path, batch_size: int = 1024) -> Any:

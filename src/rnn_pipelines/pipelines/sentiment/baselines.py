@@ -14,22 +14,13 @@ import numpy as np
 import pandas as pd
 
 from rnn_pipelines.models import ngrams
-from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard
+from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
 
 logger = logging.getLogger(__name__)
 
 
 def _labels(frame: pd.DataFrame) -> np.ndarray:
     return frame["label"].to_numpy(dtype=np.int64)
-
-
-def _summary(seconds: float, parameters: int) -> dict[str, Any]:
-    return {
-        "epochs_run": None,
-        "best_epoch": None,
-        "train_seconds": round(seconds, 2),
-        "parameters": parameters,
-    }
 
 
 def train_linear_challenger(train: pd.DataFrame, options: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
@@ -55,7 +46,7 @@ def train_linear_challenger(train: pd.DataFrame, options: dict[str, Any]) -> tup
     model.fit(train["text"].tolist(), _labels(train))
     classifier = model[-1]
     parameters = int(classifier.coef_.size + classifier.intercept_.size)
-    return model, _summary(time.perf_counter() - start, parameters)
+    return model, untrained_summary(time.perf_counter() - start, parameters)
 
 
 def _baseline_scorecard(
@@ -127,7 +118,7 @@ def train_nbsvm(
         "val_accuracy_by_C": {str(c): accuracy for c, (_, accuracy) in fitted.items()},
     }
     logger.info("NBSVM: %d n-grams (1 to %d words), C=%g", len(vocabulary), order, best_c)
-    return model, _summary(time.perf_counter() - start, len(vocabulary) + 1)
+    return model, untrained_summary(time.perf_counter() - start, len(vocabulary) + 1)
 
 
 def nbsvm_logits(model: dict[str, Any], texts: list[str]) -> np.ndarray:
@@ -144,7 +135,9 @@ def evaluate_nbsvm(
     Returns:
         The scorecard, and its logits per split (``{"logits": {"validation", "test"}}``) for the hybrids.
     """
+    from scipy.special import expit
+
     frames = {"validation": validation, "test": test}
     logits = {split: nbsvm_logits(model, f["text"].tolist()) for split, f in frames.items()}
-    probabilities = {split: 1.0 / (1.0 + np.exp(-z.astype(np.float64))) for split, z in logits.items()}
+    probabilities = {split: expit(z.astype(np.float64)) for split, z in logits.items()}
     return _baseline_scorecard("nbsvm", probabilities, frames, summary), {"logits": logits}

@@ -12,6 +12,7 @@ import pandas as pd
 
 from rnn_pipelines.pipelines.sentiment.baselines import nbsvm_logits
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
+from rnn_pipelines.pipelines.sentiment.hybrids import EXPORTABLE_BASELINES
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics
 from rnn_pipelines.serving import blessing, text_classifier
@@ -19,14 +20,12 @@ from rnn_pipelines.serving.verify import verify_in_fresh_process
 
 logger = logging.getLogger(__name__)
 
-NGRAM_MEMBERS = ("nbsvm",)
-
 
 def _parts(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
     """The export nodes' ``model_<variant>``, ``blend_<hybrid>`` and n-gram model inputs, by name."""
     models = {k.removeprefix("model_"): v for k, v in inputs.items() if k.startswith("model_")}
     blends = {k.removeprefix("blend_"): v for k, v in inputs.items() if k.startswith("blend_")}
-    ngram_models = {name: inputs[name] for name in NGRAM_MEMBERS if name in inputs}
+    ngram_models = {name: inputs[name] for name in EXPORTABLE_BASELINES if name in inputs}
     return models, blends, ngram_models
 
 

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard
+from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
 from rnn_pipelines.serving.text_classifier import log_odds
 
 logger = logging.getLogger(__name__)
@@ -118,14 +118,10 @@ def blend_members(
         "weights": [float(w) for w in regression.coef_.ravel()],
         "bias": float(regression.intercept_[0]),
     }
-    summary = {
-        "epochs_run": None,
-        "best_epoch": None,
-        "train_seconds": round(
-            sum(float(member_metrics[m]["train_seconds"]) for m in members) + time.perf_counter() - start, 2
-        ),
-        "parameters": int(sum(int(member_metrics[m]["parameters"]) for m in members) + len(members) + 1),
-    }
+    summary = untrained_summary(  # the members' training plus the blend's fit
+        sum(float(member_metrics[m]["train_seconds"]) for m in members) + time.perf_counter() - start,
+        int(sum(int(member_metrics[m]["parameters"]) for m in members) + len(members) + 1),
+    )
     metrics = scorecard(
         hybrid,
         "hybrid",

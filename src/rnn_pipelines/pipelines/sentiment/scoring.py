@@ -20,6 +20,16 @@ def classification_metrics(labels: np.ndarray, probabilities: np.ndarray) -> dic
     }
 
 
+def untrained_summary(seconds: float, parameters: int) -> dict[str, Any]:
+    """The training summary of a candidate fitted without epochs (a linear baseline, a blend)."""
+    return {
+        "epochs_run": None,
+        "best_epoch": None,
+        "train_seconds": round(seconds, 2),
+        "parameters": parameters,
+    }
+
+
 def scorecard(
     variant: str, kind: str, validation: dict[str, Any], test: dict[str, Any], summary: dict[str, Any]
 ) -> dict[str, Any]:
