@@ -2,6 +2,7 @@
 
 import os
 from pathlib import Path
+from typing import Any
 
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
@@ -24,6 +25,19 @@ class ProjectConfigLoader(OmegaConfigLoader):
         project = find_kedro_project(Path(conf_source).resolve()) or Path(conf_source).resolve().parent
         OmegaConf.register_resolver("project_path", project.as_posix, replace=True)
         super().__init__(conf_source, *args, **kwargs)
+
+    def __getitem__(self, key: str) -> Any:
+        """The configuration; for ``parameters``, every domain's ``variants`` shrunk by its ``shrink``
+        rule when the environment sets one (``conf/smoke``: caps on units and embedding width), so a
+        variant added to ``conf/base`` runs in the smoke environment without being listed there."""
+        config = super().__getitem__(key)
+        if key == "parameters":
+            from rnn_pipelines.models.builder import shrink_variants
+
+            for section in config.values():
+                if isinstance(section, dict) and section.get("shrink") and "variants" in section:
+                    section["variants"] = shrink_variants(section["variants"], section["shrink"])
+        return config
 
 
 CONFIG_LOADER_CLASS = ProjectConfigLoader

@@ -64,8 +64,8 @@ def test_a_training_crash_leaves_the_champion_and_the_last_fingerprint(project: 
         return {p.name: p.read_bytes() for p in champion.glob("*") if p.is_file()}
 
     before_champion, before_state = files(), json.loads(state_file.read_text())
-    broken = project / "conf/smoke/parameters_forecasting.yml"
-    broken.write_text(broken.read_text().replace("{type: GRU, units: 8}", "{type: GRU}"))
+    broken = project / "conf/base/parameters_forecasting.yml"  # smoke shrinks base's variants
+    broken.write_text(broken.read_text().replace("{type: GRU, units: 64}", "{type: GRU}"))
     returncode, _, err = finish(start(project, "broken"))
     assert returncode == 1 and "retraining of forecasting failed, champion unchanged" in err
     assert "variant 'gru': layers[0] (GRU) is missing ['units']" in err

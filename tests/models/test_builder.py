@@ -12,6 +12,7 @@ from rnn_pipelines.models.builder import (
     build_model,
     check_variants,
     cudnn_ineligible,
+    shrink_variants,
     validate_spec,
     variant_settings,
 )
@@ -188,3 +189,30 @@ def test_training_overrides_apply_to_their_variant_only() -> None:
     assert check_variants({"v": spec, "w": {"layers": LSTM}}, FILL, TRAINING) == {"v": [], "w": []}
     assert variant_settings(spec, TRAINING) == {**TRAINING, "epochs": 2, "learning_rate": 1}
     assert variant_settings({"layers": LSTM}, TRAINING) == TRAINING
+
+
+def test_shrink_caps_named_arguments_inside_wrappers_and_keeps_the_rest() -> None:
+    variants = {
+        "big": {
+            "layers": [
+                {"type": "Embedding", "output_dim": 64, "mask_zero": True},
+                {"type": "Bidirectional", "layer": {"type": "LSTM", "units": 128, "return_sequences": True}},
+                {"type": "Dense", "units": 4, "activation": "relu"},  # already under the cap
+                {"type": "Dropout", "rate": 0.5},
+            ],
+            "training": {"epochs": 3},
+        }
+    }
+    shrunk = shrink_variants(variants, {"units": 8, "output_dim": 16})
+    layers = shrunk["big"]["layers"]
+    assert layers[0] == {"type": "Embedding", "output_dim": 16, "mask_zero": True}
+    assert layers[1]["layer"] == {"type": "LSTM", "units": 8, "return_sequences": True}
+    assert layers[2]["units"] == 4 and layers[3] == {"type": "Dropout", "rate": 0.5}
+    assert shrunk["big"]["training"] == {"epochs": 3}
+    assert variants["big"]["layers"][1]["layer"]["units"] == 128  # the configuration is not modified
+
+
+@pytest.mark.parametrize("cap", [0, -1, 2.5, "8", True])
+def test_shrink_rejects_a_cap_that_is_not_a_positive_whole_number(cap) -> None:
+    with pytest.raises(ModelSpecError, match=r"shrink\.units: expected a positive whole number"):
+        shrink_variants({"v": {"layers": []}}, {"units": cap})

@@ -249,3 +249,31 @@ def check_variants(
         if problems[name]:
             logger.warning("Variant %s will not use cuDNN kernels on a GPU: %s", name, problems[name])
     return problems
+
+
+def _capped(layer: Any, caps: Mapping[str, int]) -> Any:
+    if not isinstance(layer, Mapping):
+        return layer
+    capped = {}
+    for key, value in layer.items():
+        small = min(value, caps[key]) if key in caps and type(value) is int else value
+        capped[key] = _capped(small, caps) if key == "layer" else small  # a wrapper's inner layer
+    return capped
+
+
+def shrink_variants(variants: Mapping[str, Any], caps: Mapping[str, int]) -> dict[str, Any]:
+    """Every variant with each layer argument named in ``caps`` capped (``units: 8`` makes an LSTM of 128
+    units one of 8), inside wrappers too: a rule that makes any variant small, for smoke runs.
+
+    Raises:
+        ModelSpecError: A cap is not a positive whole number.
+    """
+    for key, cap in caps.items():
+        if not isinstance(cap, int) or isinstance(cap, bool) or cap < 1:
+            raise ModelSpecError(f"shrink.{key}: expected a positive whole number (a cap), got {cap!r}")
+    return {
+        name: {**spec, "layers": [_capped(layer, caps) for layer in spec.get("layers") or []]}
+        if isinstance(spec, Mapping)
+        else spec
+        for name, spec in variants.items()
+    }
