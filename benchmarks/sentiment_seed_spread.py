@@ -161,9 +161,9 @@ def main() -> None:
         )
     )
     catalog = context.catalog
-    model_input = catalog.load("sentiment_model_input")
-    test_input = catalog.load("sentiment_test_input")
-    tokenizer = catalog.load("sentiment_tokenizer")
+    model_input = catalog.load("sentiment.model_input")
+    test_input = catalog.load("sentiment.test_input")
+    tokenizer = catalog.load("sentiment.tokenizer")
     chosen = {name: params["variants"][name] for name in to_train}
     checks = check_variants(chosen, tokenizer, None, params["training"])
     fixed = {  # members that do not train with a seed (NBSVM): the last run's scores and scorecard
@@ -208,8 +208,8 @@ def main() -> None:
                     for member in hybrids[name]:
                         inputs[f"metrics_{member}"], inputs[f"scores_{member}"] = members[member]
                     _, metrics = blend_members(
-                        catalog.load("sentiment_validation"),
-                        catalog.load("sentiment_test"),
+                        catalog.load("sentiment.validation"),
+                        catalog.load("sentiment.test"),
                         params["blending"],
                         hybrid=name,
                         members=hybrids[name],

@@ -8,23 +8,40 @@ from pathlib import Path
 import yaml
 
 from rnn_pipelines import retraining
-from rnn_pipelines.domains import BY_NAME, DOMAINS
+from rnn_pipelines.domains import BY_NAME, DOMAINS, Domain
 from rnn_pipelines.pipelines import ingestion, validation
+from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
 CONF = Path(__file__).resolve().parents[1] / "conf/base"
 
 
 def test_every_domain_has_its_package_parameters_and_catalog_entries() -> None:
     catalog = yaml.safe_load((CONF / "catalog.yml").read_text())
-    ingestion_params = yaml.safe_load((CONF / "parameters_ingestion.yml").read_text())
-    validation_params = yaml.safe_load((CONF / "parameters_validation.yml").read_text())
+    loader = ProjectConfigLoader(conf_source=str(CONF.parent), env="local", **CONFIG_LOADER_ARGS)
+    parameters = loader["parameters"]
     for domain in DOMAINS:
         assert callable(import_module(f"rnn_pipelines.pipelines.{domain.name}").create_pipeline)
         section = yaml.safe_load((CONF / f"parameters_{domain.name}.yml").read_text())
-        assert set(section) == {domain.name}, domain
-        assert f"{domain.dataset}_raw" in catalog, domain
-        assert f"{domain.data}_ingestion" in ingestion_params, domain
-        assert f"{domain.data}_validation" in validation_params, domain
+        assert domain.name in section and set(section) <= set(domain.parameter_keys), domain
+        assert f"{domain.dataset}_raw" in catalog and f"{domain.name}.champion" in catalog, domain
+        assert set(domain.parameter_keys) <= set(parameters), domain  # wherever each section is kept
+
+
+def test_a_domain_names_its_nodes_in_the_shared_modules_or_its_own() -> None:
+    from rnn_pipelines.pipelines.ingestion import nodes as ingestion_nodes
+    from rnn_pipelines.pipelines.validation import nodes as validation_nodes
+
+    shared = Domain("x", "corpus", "text_corpus", "build_corpus", "validate_corpus")
+    own = Domain(
+        "x",
+        "corpus",
+        "text_corpus",
+        "rnn_pipelines.pipelines.ingestion.nodes:build_corpus",
+        "rnn_pipelines.pipelines.validation.nodes:validate_corpus",
+    )
+    for domain in (shared, own):
+        assert domain.function("ingest") is ingestion_nodes.build_corpus
+        assert domain.function("validate") is validation_nodes.validate_corpus
 
 
 def test_ingestion_and_validation_give_each_domain_its_validated_data_set_by_tag() -> None:
@@ -38,7 +55,7 @@ def test_ingestion_and_validation_give_each_domain_its_validated_data_set_by_tag
         }
         assert domain.dataset in own.all_outputs()
         assert {node.name for node in own.nodes} == {
-            domain.ingest,
+            domain.ingest.rpartition(":")[2],
             f"validate_{domain.dataset}",
             f"enforce_{domain.dataset}_validation",
         }

@@ -8,12 +8,16 @@ folder under ``src/rnn_pipelines/pipelines`` and ``data/*``. The data set has a 
 
 Read by the pipeline registry, the ingestion and validation pipelines, ``rnn-pipelines retrain``, the
 Airflow DAGs (through the registry's ``<name>_training`` pipelines) and the tests. This module imports
-nothing of the project, so a command that only needs the names stays quick.
+nothing of the project (the nodes are imported when a pipeline is built), so a command that only needs
+the names stays quick.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -25,8 +29,10 @@ class Domain:
         data: The data set's tag, e.g. ``imdb``.
         dataset: The validated data set the domain trains on (catalog name), e.g. ``imdb_reviews``;
             ingestion reads ``<dataset>_raw`` and writes ``<dataset>_unvalidated``.
-        ingest: The ingestion node (a function of ``pipelines/ingestion/nodes.py``).
-        validate: The validation node (a function of ``pipelines/validation/nodes.py``).
+        ingest: The ingestion node: a function of ``pipelines/ingestion/nodes.py``, or
+            ``module:function`` (a new domain may keep it in its own folder).
+        validate: The validation node: a function of ``pipelines/validation/nodes.py``, or
+            ``module:function``.
     """
 
     name: str
@@ -34,6 +40,13 @@ class Domain:
     dataset: str
     ingest: str
     validate: str
+
+    def function(self, role: str) -> Callable[..., Any]:
+        """The ``ingest`` or ``validate`` node's function."""
+        name = getattr(self, role)
+        module, _, function = name.rpartition(":")
+        default = {"ingest": "ingestion", "validate": "validation"}[role]
+        return getattr(import_module(module or f"rnn_pipelines.pipelines.{default}.nodes"), function)
 
     @property
     def data_pipeline(self) -> str:

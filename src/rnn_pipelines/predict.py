@@ -17,7 +17,7 @@ from typing import Any
 
 logger = logging.getLogger(__name__)
 
-DOMAIN = "sentiment"  # its catalog names the champion (`sentiment_champion`), candidate and blessing
+DOMAIN = "sentiment"  # its catalog names the champion (`sentiment.champion`), candidate and blessing
 
 
 class PredictError(RuntimeError):
@@ -30,17 +30,27 @@ def _catalog(project: Path) -> dict[str, Any]:
     return ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
 
 
+def _entry(catalog: dict[str, Any], name: str) -> dict[str, Any]:
+    """A dataset's configuration, resolved through the catalog's dataset factories as Kedro does."""
+    from kedro.io.catalog_config_resolver import CatalogConfigResolver
+
+    resolver = CatalogConfigResolver(
+        catalog, default_runtime_patterns={"{default}": {"type": "MemoryDataset"}}
+    )
+    return resolver.resolve_pattern(name)
+
+
 def default_model_dir(project: Path, domain: str = DOMAIN, catalog: dict[str, Any] | None = None) -> Path:
-    """The champion folder the project's catalog names (``<domain>_champion.path``)."""
-    return project / (catalog or _catalog(project))[f"{domain}_champion"]["path"]
+    """The champion folder the project's catalog names (``<domain>.champion``'s ``path``)."""
+    return project / _entry(catalog or _catalog(project), f"{domain}.champion")["path"]
 
 
 def why_no_champion(project: Path, domain: str, catalog: dict[str, Any] | None = None) -> str:
     """Why ``domain`` has no champion (the last blessing's reason) and what to use instead."""
     catalog = catalog or _catalog(project)
-    champion = project / catalog[f"{domain}_champion"]["path"]
-    candidate = project / catalog[f"{domain}_candidate_model"]["filepath"]
-    blessing = project / catalog[f"{domain}_blessing"]["dataset"]["filepath"]
+    champion = project / _entry(catalog, f"{domain}.champion")["path"]
+    candidate = project / _entry(catalog, f"{domain}.candidate_model")["filepath"]
+    blessing = project / _entry(catalog, f"{domain}.blessing")["dataset"]["filepath"]
     message = f"No {domain} champion at '{champion}'"
     if not blessing.exists():
         return (

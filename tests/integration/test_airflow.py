@@ -141,7 +141,7 @@ def test_dag_folder_loads_without_errors_with_the_configured_schedule(project: P
     sentiment = described["dags"]["rnn_pipelines_sentiment"]
     training = [t for t in sentiment["tasks"] if "train-classifier" in t]
     assert len(training) == 6  # one task per variant; its in-memory outputs stay inside it
-    assert "promote-champion" in sentiment["upstream"]["record_success"]
+    assert "sentiment-promote-champion" in sentiment["upstream"]["record_success"]
 
 
 def test_the_schedule_is_a_parameter(project: Path, tmp_path: Path) -> None:

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.models import series
 from rnn_pipelines.pipelines.forecasting.export import verify_forecaster_export
 from rnn_pipelines.serving.forecaster import export_archive, serve_windows
@@ -42,11 +43,11 @@ def test_forecaster_export_round_trips_in_a_fresh_process(tmp_path, calendar: bo
     report = verify_forecaster_export(
         str(path),
         {"variant": "m"},
+        Selected("m", "rnn", model=model),
         {"test": test},
         SCALER,
         windowing,
         {"test_windows": 8, "atol": 1e-4},
-        model_m=model,
     )
     assert report["passed"] and report["inputs"] == 10  # 8 test windows + constant + extreme
 

@@ -8,6 +8,7 @@ import keras
 import numpy as np
 import pytest
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.models import language
 from rnn_pipelines.pipelines.text_generation.export import export_best_generator, verify_generator_export
 from rnn_pipelines.serving import generator
@@ -98,9 +99,11 @@ def test_score_is_the_validation_loss_keras_reports(functions) -> None:
 def test_the_exported_generator_round_trips_in_a_fresh_process(tmp_path, functions) -> None:
     _, _, tokenizer, model = functions
     best = {"variant": "lstm"}
-    export_best_generator(best, tokenizer, model_lstm=model).write_out(str(tmp_path / "gen"), verbose=False)
+    export_best_generator(best, Selected("lstm", "rnn", model=model), tokenizer).write_out(
+        str(tmp_path / "gen"), verbose=False
+    )
     report = verify_generator_export(
-        str(tmp_path / "gen"), best, tokenizer, SAMPLING, EXPORT, CORPUS, model_lstm=model
+        str(tmp_path / "gen"), best, Selected("lstm", "rnn", model=model), tokenizer, SAMPLING, EXPORT, CORPUS
     )
     assert report["passed"] and report["identical_texts"] == report["generated_texts"] == 4
     loaded = generator.load(tmp_path / "gen")
@@ -112,8 +115,16 @@ def test_an_export_of_another_model_is_rejected(tmp_path, functions) -> None:
     _, _, tokenizer, model = functions
     best = {"variant": "lstm"}
     other = sharp_model(tokenizer, seed=99)
-    export_best_generator(best, tokenizer, model_lstm=other).write_out(str(tmp_path / "gen"), verbose=False)
+    export_best_generator(best, Selected("lstm", "rnn", model=other), tokenizer).write_out(
+        str(tmp_path / "gen"), verbose=False
+    )
     with pytest.raises(ExportMismatchError, match="generated different text"):
         verify_generator_export(
-            str(tmp_path / "gen"), best, tokenizer, SAMPLING, EXPORT, CORPUS, model_lstm=model
+            str(tmp_path / "gen"),
+            best,
+            Selected("lstm", "rnn", model=model),
+            tokenizer,
+            SAMPLING,
+            EXPORT,
+            CORPUS,
         )

@@ -7,6 +7,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 from rnn_pipelines.serving.verify import ExportMismatchError, verify_in_fresh_process
 
@@ -63,7 +64,7 @@ def test_serve_texts_batches_like_one_call(exported: str, classifier: Any, token
 
 
 @pytest.fixture(scope="module")
-def hybrid(tmp_path_factory, classifier: Any, tokenizer: dict) -> tuple[str, dict]:
+def hybrid(tmp_path_factory, classifier: Any, tokenizer: dict) -> tuple[str, Selected]:
     """A blend of the tiny LSTM and an NBSVM fitted on a tiny corpus, exported."""
     import pandas as pd
 
@@ -75,7 +76,7 @@ def hybrid(tmp_path_factory, classifier: Any, tokenizer: dict) -> tuple[str, dic
     options = {"ngram_order": 3, "min_df": 1, "smoothing": 1.0, "C": [1.0], "max_iter": 100, "seed": 0}
     nbsvm, _ = train_nbsvm(frame, frame, options)
     blend = {"members": ["lstm", "nbsvm"], "weights": [0.7, 1.3], "bias": -0.2}
-    parts = {"blend_mix": blend, "model_lstm": classifier, "nbsvm": nbsvm}
+    parts = Selected("mix", "hybrid", blend=blend, members={"lstm": classifier, "nbsvm": nbsvm})
     path = tmp_path_factory.mktemp("hybrid") / "model"
     export_blend_archive(blend, tokenizer, {"lstm": classifier}, {"nbsvm": nbsvm}).write_out(
         str(path), verbose=False
@@ -83,13 +84,15 @@ def hybrid(tmp_path_factory, classifier: Any, tokenizer: dict) -> tuple[str, dic
     return str(path), parts
 
 
-def test_a_hybrid_export_round_trips_in_a_fresh_process(hybrid: tuple[str, dict], tokenizer: dict) -> None:
+def test_a_hybrid_export_round_trips_in_a_fresh_process(
+    hybrid: tuple[str, Selected], tokenizer: dict
+) -> None:
     from rnn_pipelines.pipelines.sentiment.export import predict_candidate
 
     path, parts = hybrid
     texts = [*TEXTS, "Ce film était magnifique — 10/10 ✓"]
-    expected = predict_candidate({"variant": "mix", "kind": "hybrid"}, tokenizer, texts, **parts)
+    expected = predict_candidate(parts, tokenizer, texts)
     report = verify_in_fresh_process(path, texts, expected, atol=1e-5)
     assert report["passed"] and report["inputs"] == len(texts)
-    lstm_only = predict_texts(parts["model_lstm"], tokenizer, texts)
+    lstm_only = predict_texts(parts.members["lstm"], tokenizer, texts)
     assert np.max(np.abs(expected - lstm_only)) > 1e-2  # the n-gram member moves the served answer

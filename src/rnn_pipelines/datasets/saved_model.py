@@ -132,7 +132,7 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             return
         _recover(self._path)
         record = {**data["record"], "blessed_at": datetime.now(UTC).isoformat(timespec="seconds")}
-        record.update(self._active_runs(record.get("variant")))
+        record.update(self._active_runs(record.get("mlflow_variant_run_id")))
         staging = _staging(self._path)
         try:
             shutil.copytree(data["model_dir"], staging)
@@ -149,17 +149,17 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             os.replace(tmp, self._path / RECORD)
 
     @staticmethod
-    def _active_runs(variant: str | None) -> dict[str, Any]:
+    def _active_runs(variant_run_id: str | None) -> dict[str, Any]:
+        """The pipeline's MLflow run and the model logged in the candidate's nested run (its id is in
+        the record: the pipeline's own output, not a search by name)."""
         import mlflow
-
-        from rnn_pipelines.datasets.tracking import find_nested_run
 
         if mlflow.active_run() is None:
             return {"mlflow_run_id": None}
-        nested = find_nested_run(variant) if variant else None
+        nested = mlflow.get_run(variant_run_id) if variant_run_id else None
         return {
             "mlflow_run_id": mlflow.active_run().info.run_id,
-            "mlflow_variant_run_id": nested.info.run_id if nested else None,
+            "mlflow_variant_run_id": variant_run_id,
             "mlflow_model_uri": nested.data.tags.get("model_uri") if nested else None,
         }
 

@@ -52,21 +52,26 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
     (``{metric: [value per epoch]}``, logged as steps), ``metrics`` (final values), ``figures``
     (``{name: matplotlib Figure}`` → ``plots/<name>.png``), ``artifacts`` (``{file name: JSON-able}``)
     and ``model`` (a Keras model, logged with the ``mlflow.keras`` flavor under ``model``).
-    Without an active run (tracking disabled) nothing is logged. ``load`` returns the run id.
+    Without an active run (tracking disabled) nothing is logged. ``load`` returns the id of the run it
+    logged (``None`` when nothing was tracked): what the blessing puts in ``champion.json``.
     """
 
     def __init__(self, *, run_name: str, metadata: dict[str, Any] | None = None) -> None:
         self._run_name = run_name
+        self._run_id: str | None = None
+        self._saved = False
         self.metadata = metadata
 
     def save(self, data: dict[str, Any]) -> None:
         """Log ``data`` in a new nested run named ``run_name``."""
         import mlflow
 
+        self._saved, self._run_id = True, None
         if mlflow.active_run() is None:
             logger.info("No active MLflow run: %s is not tracked", self._run_name)
             return
         with mlflow.start_run(run_name=self._run_name, nested=True) as run:
+            self._run_id = run.info.run_id
             long = {k: v for k, v in data.get("params", {}).items() if len(str(v)) > MAX_PARAM_LENGTH}
             mlflow.set_tags({**data.get("tags", {}), **long})
             mlflow.log_params({k: v for k, v in data.get("params", {}).items() if k not in long})
@@ -85,11 +90,20 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
                 mlflow.set_tag("model_uri", info.model_uri)  # what the Model Registry registers
             logger.info("Logged %s as nested MLflow run %s", self._run_name, run.info.run_id)
 
-    def load(self) -> str:
-        """The id of the latest nested run called ``run_name`` under the active run."""
+    def load(self) -> str | None:
+        """The id of the nested run this dataset logged in this ``kedro run``; in a run that did not
+        train the row (``--from-nodes`` another variant), the latest nested run called ``run_name``
+        under the active run, or ``None``."""
+        if self._saved:
+            return self._run_id
+        import mlflow
+
+        if mlflow.active_run() is None:
+            return None
         run = find_nested_run(self._run_name)
-        if run is None:
-            raise DatasetError(f"No nested MLflow run '{self._run_name}' under the active run.")
+        if run is None:  # the row was not run again under this run (``--from-nodes`` another variant)
+            logger.info("No nested MLflow run '%s' under the active run", self._run_name)
+            return None
         return run.info.run_id
 
     def _describe(self) -> dict[str, Any]:

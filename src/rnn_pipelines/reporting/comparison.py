@@ -24,6 +24,14 @@ class Column:
         return self.fmt.format(value)
 
 
+# columns every domain's table shows (from the scorecards' training summary)
+KIND = Column("kind", "kind")
+PARAMETERS = Column("parameters", "parameters", "{:,.0f}")
+EPOCHS = Column("epochs_run", "epochs", "{:.0f}")
+TRAIN_TIME = Column("train_seconds", "train time (s)", "{:,.1f}")
+TRAINING = (KIND, PARAMETERS, EPOCHS, TRAIN_TIME)
+
+
 @dataclass
 class Comparison:
     """What a comparison report shows: rows (one per variant or baseline), the best row, plots, notes."""
@@ -37,6 +45,15 @@ class Comparison:
     figures: dict[str, str] = field(default_factory=dict)  # file name beside the report → caption
     notes: list[str] = field(default_factory=list)
     sections: dict[str, str] = field(default_factory=dict)  # heading → preformatted text (e.g. samples)
+
+    @classmethod
+    def of(cls, table: Any, best: dict[str, Any], **fields: Any) -> Comparison:
+        """The report of a comparison table (one row per record) with ``best``'s row marked."""
+        return cls(rows=table.to_dict("records"), best=best["variant"], **fields)
+
+    def outputs(self, *figures: Any) -> tuple[Any, ...]:
+        """What a report node returns: Markdown, HTML, JSON, then its figures."""
+        return self.to_markdown(), self.to_html(), self.to_json(), *figures
 
     def _cells(self, row: dict[str, Any]) -> list[str]:
         return [column.render(row.get(column.key)) for column in self.columns]

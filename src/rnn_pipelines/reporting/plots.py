@@ -33,6 +33,18 @@ def learning_curves(histories: Mapping[str, Mapping[str, Sequence[float]]], metr
     return figure
 
 
+def table_score_vs_time(table: Any, column: str, *, score: str) -> Any:
+    """``score_vs_time`` of a comparison table: its ``column`` against ``train_seconds``, bubble =
+    ``parameters``."""
+    return score_vs_time(
+        table["variant"].tolist(),
+        table["train_seconds"].tolist(),
+        table[column].tolist(),
+        table["parameters"].tolist(),
+        score=score,
+    )
+
+
 def score_vs_time(
     names: Sequence[str],
     seconds: Sequence[float],

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from rnn_pipelines.models.builder import variant_settings
@@ -19,12 +19,15 @@ def variant_run_record(
     *,
     variant: str,
     curves: Sequence[str],
-    figures: Mapping[str, Any] | None = None,
+    figures: Mapping[str, Any] | Callable[[str, dict[str, Any]], Mapping[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The record ``MlflowNestedRunDataset`` logs: spec and training parameters (the variant's own, with
     its overrides), per-epoch ``curves``
     (and their ``val_`` twins), numeric final metrics, the learning-curve plot plus ``figures``, the
-    spec and metrics as JSON, and the model. A node as it is (bind ``variant`` and ``curves``)."""
+    spec and metrics as JSON, and the model. A node as it is (bind ``variant`` and ``curves``).
+    ``figures`` may be a function of the variant and its metrics (a domain's own plots)."""
+    if callable(figures):
+        figures = figures(variant, metrics)
     params = {"variant": variant, "spec.layers": json.dumps(spec["layers"])}
     params |= {f"training.{k}": v for k, v in variant_settings(spec, training).items()}
     scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}

@@ -6,7 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from rnn_pipelines.pipelines.forecasting import nodes
+from rnn_pipelines.pipelines.forecasting import DOMAIN, nodes
+from rnn_pipelines.skeleton import nodes as skeleton
 
 WINDOWING = {"sequence_length": 5, "horizon": 1, "stride": 1, "calendar_features": False}
 SPLIT = {
@@ -78,6 +79,6 @@ def test_best_forecaster_is_chosen_on_validation_not_test() -> None:
             {"variant": "persistence", "kind": "baseline", "val_mae": 1.0, "test_mae": 2.2, "test_rmse": 3.0},
         ]
     )
-    best = nodes.select_best_forecaster(comparison)
+    best = skeleton.select(comparison, release=DOMAIN)
     assert best["variant"] == "lstm"
     assert best["improvement_over_persistence"] == pytest.approx(1 - 2.0 / 2.2)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pandas as pd
 import pytest
 
-from rnn_pipelines.pipelines.sentiment import export
-from rnn_pipelines.pipelines.sentiment.export import bless_candidate, probe_texts
+from rnn_pipelines.pipelines.sentiment import DOMAIN
+from rnn_pipelines.pipelines.sentiment.export import probe_texts
+from rnn_pipelines.skeleton import nodes as skeleton
 
 PROVENANCE = {"data_sha256": "d" * 64, "test_sha256": "t" * 64, "git_commit": "abc", "git_dirty": False}
 OPTIONS = {"require_beating_linear": True}
@@ -43,16 +46,19 @@ def bless(
     nbsvm: float = 0.70,
     passed: bool = True,
     options=OPTIONS,
+    release=DOMAIN,
 ) -> dict:
-    return bless_candidate(
+    return skeleton.bless(
         "candidate",
         {"passed": passed},
         {"variant": "gru", "kind": "rnn"},
         comparison(rnn, linear, nbsvm),
         champion,
         PROVENANCE,
-        TEST,
         options,
+        release=release,
+        test=TEST,
+        run_gru="run-of-gru",
     )
 
 
@@ -66,6 +72,7 @@ def test_first_candidate_is_blessed_with_its_provenance() -> None:
     assert decision["record"]["test_accuracy"] == 0.88 and decision["record"]["git_commit"] == "abc"
     assert decision["record"]["metrics"]["val_accuracy"] == 0.9
     assert decision["model_dir"] == "candidate"
+    assert decision["record"]["mlflow_variant_run_id"] == "run-of-gru"  # the pipeline's own output
 
 
 def test_better_candidate_replaces_a_worse_champion() -> None:
@@ -98,10 +105,10 @@ def test_an_export_that_failed_its_check_is_never_blessed() -> None:
     assert not decision["blessed"] and "fresh-process check" in decision["reason"]
 
 
-def test_a_champion_scored_on_another_test_set_is_rescored_on_this_one(monkeypatch) -> None:
+def test_a_champion_scored_on_another_test_set_is_rescored_on_this_one() -> None:
     rescored = []
-    monkeypatch.setattr(export, "_score_saved_model", lambda path, test: rescored.append(path) or 0.95)
-    decision = bless(0.90, champion(0.50, test_sha256="other"))
+    rescore = replace(DOMAIN, rescore=lambda path, test: rescored.append(path) or 0.95)
+    decision = bless(0.90, champion(0.50, test_sha256="other"), release=rescore)
     assert rescored == ["champion"]
     assert not decision["blessed"] and decision["champion_score"] == 0.95
 

@@ -7,8 +7,7 @@ import pandas as pd
 import pytest
 
 from rnn_pipelines.pipelines.sentiment.hybrids import HybridSpecError, blend_members, check_hybrids
-from rnn_pipelines.pipelines.sentiment.nodes import compare_variants, select_best_variant
-from tests.pipelines.sentiment.test_nodes import metrics
+from tests.pipelines.sentiment.test_nodes import compare_variants, metrics, select_best_variant
 
 VARIANTS = {"lstm": {"layers": []}, "gru": {"layers": []}}
 OPTIONS = {"C": 1.0, "folds": 5, "seed": 0}

@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from rnn_pipelines.pipelines.sentiment import DOMAIN
 from rnn_pipelines.pipelines.sentiment.nodes import (
     classification_metrics,
-    compare_variants,
     encode_reviews,
     encode_test_reviews,
     fit_tokenizer,
-    select_best_variant,
     split_reviews,
 )
+from rnn_pipelines.skeleton import nodes as skeleton
+
+compare_variants = partial(skeleton.compare, release=DOMAIN)  # the skeleton's nodes, as sentiment declares
+select_best_variant = partial(skeleton.select, release=DOMAIN)
 
 TOKENIZATION = {
     "max_tokens": 50,

@@ -9,6 +9,7 @@ import yaml
 from kedro_datasets.tensorflow import TensorFlowModelDataset
 
 from rnn_pipelines.datasets.saved_model import ChampionDataset
+from rnn_pipelines.datasets.selected import SelectedModelDataset
 from rnn_pipelines.models.builder import ModelSpecError
 from rnn_pipelines.pipelines import sentiment
 from tests.conftest import run_pipeline
@@ -16,7 +17,7 @@ from tests.pipelines.sentiment.test_nodes import TOKENIZATION, reviews
 
 ROOT = Path(__file__).resolve().parents[3]
 PARAMS = yaml.safe_load((ROOT / "conf/base/parameters_sentiment.yml").read_text())["sentiment"]
-TEST_DATA = {"sentiment_test", "sentiment_test_input"}
+TEST_DATA = {"sentiment.test", "sentiment.test_input"}
 
 
 def upstream_inputs(pipeline, node_name: str) -> set[str]:
@@ -39,9 +40,9 @@ def test_one_namespaced_training_pipeline_per_variant(pipeline) -> None:
 @pytest.mark.parametrize(
     "node",
     [
-        "fit_tokenizer",
-        "encode_reviews",
-        "check_variants",
+        "sentiment.fit_tokenizer",
+        "sentiment.encode_reviews",
+        "sentiment.check_variants",
         "sentiment.linear_tfidf.train_linear_challenger",
         "sentiment.nbsvm.train_nbsvm",
     ],
@@ -55,7 +56,7 @@ def test_no_test_data_upstream_of_any_training(pipeline) -> None:
         assert not upstream_inputs(pipeline, f"sentiment.{variant}.train_classifier") & TEST_DATA
 
 
-AFTER_SELECTION = {"describe_run_inputs", "read_along", "verify_export", "bless_candidate"}
+AFTER_SELECTION = {f"sentiment.{n}" for n in ("describe_run_inputs", "read_along", "verify_export", "bless")}
 
 
 def test_test_data_only_reaches_evaluation_and_what_follows_selection(pipeline) -> None:
@@ -63,8 +64,8 @@ def test_test_data_only_reaches_evaluation_and_what_follows_selection(pipeline) 
     evaluations = {"sentiment.linear_tfidf.evaluate_linear_challenger", "sentiment.nbsvm.evaluate_nbsvm"}
     evaluations |= {f"sentiment.{v}.evaluate_classifier" for v in PARAMS["variants"]}
     evaluations |= {f"sentiment.{h}.blend_members" for h in PARAMS["hybrids"]}  # test scores, once fitted
-    assert readers == {"encode_test_reviews"} | evaluations | AFTER_SELECTION
-    upstream_of_selection = {node.name for node in pipeline.to_nodes("select_best_variant").nodes}
+    assert readers == {"sentiment.encode_test_reviews"} | evaluations | AFTER_SELECTION
+    upstream_of_selection = {node.name for node in pipeline.to_nodes("sentiment.select").nodes}
     assert not upstream_of_selection & AFTER_SELECTION
 
 
@@ -83,7 +84,10 @@ def test_bad_variant_fails_before_any_training(tmp_path: Path) -> None:
     datasets = {
         "imdb_reviews": reviews(),
         "sentiment.lstm.model": TensorFlowModelDataset(filepath=str(model_file)),
-        "sentiment_current_champion": ChampionDataset(path=str(tmp_path / "champion")),
+        "sentiment.current_champion": ChampionDataset(path=str(tmp_path / "champion")),
+        "sentiment.selected_model": SelectedModelDataset(
+            selection=str(tmp_path / "best.json"), models=str(tmp_path)
+        ),
     }
     params = {
         "sentiment.split": {"validation_size": 0.25, "seed": 1},

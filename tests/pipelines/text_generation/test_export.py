@@ -5,9 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from rnn_pipelines.pipelines.text_generation.export import bless_generator, export_best_generator
+from rnn_pipelines.datasets.selected import Selected
+from rnn_pipelines.pipelines.text_generation import DOMAIN
+from rnn_pipelines.pipelines.text_generation.export import export_best_generator
+from rnn_pipelines.pipelines.text_generation.report import describe_corpus_inputs
 from rnn_pipelines.reporting.provenance import text_sha256
 from rnn_pipelines.serving import generator
+from rnn_pipelines.skeleton import nodes as skeleton
 from tests.serving.language_models import CORPUS, sharp_model, tokenizer_for
 
 VALIDATION = CORPUS[:900]
@@ -29,15 +33,17 @@ def comparison(loss: float) -> pd.DataFrame:
 
 
 def bless(candidate: float, champion: dict, verification: dict = VERIFIED) -> dict:
-    return bless_generator(
+    return skeleton.bless(
         "candidate",
         verification,
         {"variant": "gru"},
         comparison(candidate),
         champion,
-        CORPUS,
-        VALIDATION,
-        tokenizer_for("char"),
+        describe_corpus_inputs(CORPUS, VALIDATION),  # the run's provenance, computed once
+        {},
+        release=DOMAIN,
+        tokenizer=tokenizer_for("char"),
+        validation=VALIDATION,
     )
 
 
@@ -64,7 +70,7 @@ def test_an_unverified_export_is_never_blessed() -> None:
 def test_a_champion_validated_on_another_text_is_rescored_on_this_one(tmp_path) -> None:
     tokenizer = tokenizer_for("char")
     model = sharp_model(tokenizer)
-    export_best_generator({"variant": "gru"}, tokenizer, model_lstm=None, model_gru=model).write_out(
+    export_best_generator({"variant": "gru"}, Selected("gru", "rnn", model=model), tokenizer).write_out(
         str(tmp_path / "champion"), verbose=False
     )
     _, score = generator.in_memory(model, tokenizer)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from rnn_pipelines.models.builder import ModelSpecError
-from rnn_pipelines.pipelines.text_generation import nodes
+from rnn_pipelines.pipelines.text_generation import DOMAIN, nodes
+from rnn_pipelines.skeleton import nodes as skeleton
 
 CORPUS = "".join(f"LINE {i}: to be or not to be.\n" for i in range(200))
 
@@ -89,9 +90,9 @@ def test_selection_takes_the_lowest_validation_loss() -> None:
         }
         for name, loss in {"lstm": 1.7, "gru": 1.5, "stacked_lstm": 1.6}.items()
     }
-    comparison = nodes.compare_language_models(**rows)
+    comparison = skeleton.compare(release=DOMAIN, **rows)
     assert list(comparison["variant"]) == ["gru", "stacked_lstm", "lstm"]
-    assert nodes.select_best_language_model(comparison)["variant"] == "gru"
+    assert skeleton.select(comparison, release=DOMAIN)["variant"] == "gru"
 
 
 def test_corpus_validation_requires_windows_of_the_configured_length() -> None:

@@ -1,5 +1,11 @@
-"""Temperature forecasting: chronological split, scaling, windowing, recurrent forecasters vs baselines."""
+"""Temperature forecasting: chronological split, scaling, windowing, recurrent forecasters vs baselines
+(see ``domain.py``)."""
 
-from rnn_pipelines.pipelines.forecasting.pipeline import create_pipeline
+from functools import partial
 
-__all__ = ["create_pipeline"]
+from rnn_pipelines.pipelines.forecasting.domain import DOMAIN
+from rnn_pipelines.skeleton.pipeline import create_pipeline as _skeleton
+
+create_pipeline = partial(_skeleton, DOMAIN)
+
+__all__ = ["DOMAIN", "create_pipeline"]

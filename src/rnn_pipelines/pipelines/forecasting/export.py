@@ -1,31 +1,30 @@
 """Forecasting export nodes: the best variant as a SavedModel serving raw °C windows, its check in a
-fresh TensorFlow process, and the blessing against persistence and the champion."""
+fresh TensorFlow process, and what its blessing compares."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.models import series
 from rnn_pipelines.pipelines.forecasting.nodes import errors_c
-from rnn_pipelines.reporting.provenance import git_commit, table_sha256
-from rnn_pipelines.serving import blessing, forecaster
+from rnn_pipelines.serving import forecaster
 from rnn_pipelines.serving.verify import verify_in_fresh_process
 
 logger = logging.getLogger(__name__)
 
 
 def export_best_forecaster(
-    best: dict[str, Any], scaler: dict[str, Any], windowing: dict[str, Any], **models: Any
+    best: dict[str, Any], selected: Selected, scaler: dict[str, Any], windowing: dict[str, Any]
 ) -> Any:
-    """The best variant with its scaling, as an ``ExportArchive`` serving raw °C windows."""
+    """The selected variant with its scaling, as an ``ExportArchive`` serving raw °C windows."""
     if windowing["calendar_features"]:
         logger.info("Export takes (window, day_of_year): calendar features are on")
-    return forecaster.export_archive(models[f"model_{best['variant']}"], scaler, windowing)
+    return forecaster.export_archive(selected.of(best).model, scaler, windowing)
 
 
 def _raw_windows(windows: dict[str, np.ndarray], scaler: dict[str, Any]) -> np.ndarray:
@@ -51,11 +50,11 @@ def _served_inputs(
 def verify_forecaster_export(
     model_dir: str,
     best: dict[str, Any],
+    selected: Selected,
     windows: dict[str, dict[str, np.ndarray]],
     scaler: dict[str, Any],
     windowing: dict[str, Any],
     options: dict[str, Any],
-    **models: Any,
 ) -> dict[str, Any]:
     """Serve the export in a fresh TensorFlow-only process on test windows, a constant window and an
     out-of-range one, and compare with the in-memory model (°C, to ``options["atol"]``)."""
@@ -70,58 +69,41 @@ def verify_forecaster_export(
         days = np.concatenate([days[:count], np.repeat(days[:1], len(edge), axis=0)])
         features = np.concatenate([features, series.calendar_features_of_days(days)], axis=-1)
         extra = [(days.tolist(), "int32")]
-    model = models[f"model_{best['variant']}"]
+    model = selected.of(best).model
     expected = series.unscale(model.predict(features, verbose=0), scaler)
     return verify_in_fresh_process(
         model_dir, probes.tolist(), expected, dtype="float32", extra_inputs=extra, atol=options["atol"]
     )
 
 
-def bless_forecaster(
-    model_dir: str,
-    verification: dict[str, Any],
-    best: dict[str, Any],
-    comparison: pd.DataFrame,
-    champion: dict[str, Any],
-    temperatures: pd.DataFrame,
-    test: pd.DataFrame,
+def score_champion(
+    champion_dir: str,
     windows: dict[str, dict[str, np.ndarray]],
     scaler: dict[str, Any],
     windowing: dict[str, Any],
-) -> dict[str, Any]:
-    """Bless the best forecaster when its test MAE beats persistence's and the champion's on the same
-    test period (a champion from another test period is re-scored on this one).
+) -> float:
+    """Test MAE (°C) of a champion SavedModel on this run's test windows (a champion scored on another
+    test period)."""
+    served = forecaster.serve_windows(champion_dir, *_served_inputs(windows["test"], scaler, windowing))
+    return errors_c(series.unscale(windows["test"]["y"], scaler), served)["mae"]
 
-    Returns:
-        The decision for ``ChampionDataset`` (see ``blessing.decide``).
-    """
-    rows = comparison.set_index("variant")
-    test_mae = float(rows.loc[best["variant"], "test_mae"])
-    record = {
-        "variant": best["variant"],
-        "metrics": json.loads(rows.loc[best["variant"]].drop("kind").to_json()),
-        "test_mae": test_mae,
+
+def persistence_rival(comparison: pd.DataFrame, options: dict[str, Any]) -> dict[str, float]:
+    """Persistence's test MAE: a forecaster that cannot beat "tomorrow = today" is not blessed."""
+    return {"persistence": float(comparison.set_index("variant").loc["persistence", "test_mae"])}
+
+
+def champion_record(
+    best: dict[str, Any],
+    comparison: pd.DataFrame,
+    test: pd.DataFrame,
+    scaler: dict[str, Any],
+    windowing: dict[str, Any],
+) -> dict[str, Any]:
+    """What ``champion.json`` holds besides the score and provenance: the test period, the scaling
+    and the windowing the export serves with."""
+    return {
         "test_period": [str(test["date"].min().date()), str(test["date"].max().date())],
-        "data_sha256": table_sha256(temperatures[["date", "temp_c"]]),
-        "test_sha256": table_sha256(test[["date", "temp_c"]]),
         "scaler": scaler,
         "windowing": windowing,
-        **git_commit(),
     }
-    champion_mae = champion.get("test_mae")
-    if champion and champion.get("test_sha256") != record["test_sha256"]:
-        served = forecaster.serve_windows(
-            champion["path"], *_served_inputs(windows["test"], scaler, windowing)
-        )
-        champion_mae = errors_c(series.unscale(windows["test"]["y"], scaler), served)["mae"]
-        logger.info("Champion re-scored on this run's test period: MAE %.3f °C", champion_mae)
-    return blessing.decide(
-        variant=best["variant"],
-        score=blessing.Score("test MAE (°C)", higher_is_better=False, fmt="{:.3f}"),
-        candidate=test_mae,
-        champion=champion_mae,
-        must_beat={"persistence": float(rows.loc["persistence", "test_mae"])},
-        verified=bool(verification.get("passed")),
-        record=record,
-        model_dir=model_dir,
-    )

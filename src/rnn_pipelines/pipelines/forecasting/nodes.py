@@ -231,25 +231,10 @@ def evaluate_baselines(
     }
 
 
-def compare_forecasters(baselines: dict[str, dict[str, Any]], **metrics: dict[str, Any]) -> pd.DataFrame:
-    """One row per variant and baseline (without the prediction arrays), lowest validation MAE first."""
-    records = [*metrics.values(), *baselines.values()]
-    table = pd.DataFrame([{k: v for k, v in m.items() if k != "test_predictions"} for m in records])
-    return table.sort_values("val_mae", kind="stable").reset_index(drop=True)
-
-
-def select_best_forecaster(comparison: pd.DataFrame) -> dict[str, Any]:
-    """The RNN variant with the lowest validation MAE (never chosen on test), and how it compares."""
-    rnns = comparison[comparison["kind"] == "rnn"]
-    best = rnns.loc[rnns["val_mae"].idxmin()]
+def describe_selection(comparison: pd.DataFrame, best: pd.Series) -> dict[str, Any]:
+    """How the selected forecaster compares with persistence on the test part."""
     persistence = comparison.set_index("variant").loc["persistence"]
-    choice = {
-        "variant": best["variant"],
-        "val_mae": float(best["val_mae"]),
-        "test_mae": float(best["test_mae"]),
-        "test_rmse": float(best["test_rmse"]),
+    return {
         "persistence_test_mae": float(persistence["test_mae"]),
         "improvement_over_persistence": float(1 - best["test_mae"] / persistence["test_mae"]),
     }
-    logger.info("Best forecaster: %s", choice)
-    return choice

@@ -9,17 +9,14 @@ import pandas as pd
 
 from rnn_pipelines.models import series
 from rnn_pipelines.reporting import plots
-from rnn_pipelines.reporting.comparison import Column, Comparison
+from rnn_pipelines.reporting.comparison import TRAINING, Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, table_sha256
 from rnn_pipelines.reporting.runs import split_variant_inputs
 
 CURVES = ("loss", "mae")
 COLUMNS = [
     Column("variant", "model"),
-    Column("kind", "kind"),
-    Column("parameters", "parameters", "{:,.0f}"),
-    Column("epochs_run", "epochs", "{:.0f}"),
-    Column("train_seconds", "train time (s)", "{:,.1f}"),
+    *TRAINING,
     Column("val_mae", "val MAE (°C)", "{:.3f}"),
     Column("test_mae", "test MAE (°C)", "{:.3f}"),
     Column("test_rmse", "test RMSE (°C)", "{:.3f}"),
@@ -49,11 +46,11 @@ def build_forecasting_report(
     chosen = {best["variant"]: metrics[best["variant"]], "persistence": baselines["persistence"]}
     forecasts = {name: np.asarray(m["test_predictions"]) for name, m in chosen.items()}
     gain = best["improvement_over_persistence"]
-    report = Comparison(
+    report = Comparison.of(
+        comparison,
+        best,
         title="Temperature forecasting: variant comparison",
         columns=COLUMNS,
-        rows=comparison.to_dict("records"),
-        best=best["variant"],
         summary=(
             f"Best variant by validation MAE: {best['variant']} (test MAE {best['test_mae']:.3f} °C, "
             f"{abs(gain):.1%} {'better' if gain >= 0 else 'worse'} than persistence at "
@@ -74,7 +71,7 @@ def build_forecasting_report(
         plots.error_histogram({name: values - actual for name, values in forecasts.items()}),
         plots.learning_curves(histories, CURVES),
     )
-    return report.to_markdown(), report.to_html(), report.to_json(), *figures
+    return report.outputs(*figures)
 
 
 def describe_series_inputs(temperatures: pd.DataFrame, test: pd.DataFrame) -> dict[str, Any]:

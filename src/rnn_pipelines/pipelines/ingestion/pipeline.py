@@ -3,7 +3,6 @@
 from kedro.pipeline import Node, Pipeline
 
 from rnn_pipelines.domains import DOMAINS
-from rnn_pipelines.pipelines.ingestion import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
@@ -12,10 +11,10 @@ def create_pipeline(**kwargs) -> Pipeline:
     return Pipeline(
         [
             Node(
-                getattr(nodes, domain.ingest),
+                domain.function("ingest"),
                 inputs=[f"{domain.dataset}_raw", f"params:{domain.data}_ingestion"],
                 outputs=f"{domain.dataset}_unvalidated",
-                name=domain.ingest,
+                name=domain.ingest.rpartition(":")[2],
                 tags=[domain.data],
             )
             for domain in DOMAINS

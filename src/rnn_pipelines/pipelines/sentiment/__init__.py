@@ -1,5 +1,10 @@
-"""Sentiment: IMDB reviews to a trained, compared and selected RNN classifier."""
+"""Sentiment: IMDB reviews to a trained, compared and selected RNN classifier (see ``domain.py``)."""
 
-from rnn_pipelines.pipelines.sentiment.pipeline import create_pipeline
+from functools import partial
 
-__all__ = ["create_pipeline"]
+from rnn_pipelines.pipelines.sentiment.domain import DOMAIN
+from rnn_pipelines.skeleton.pipeline import create_pipeline as _skeleton
+
+create_pipeline = partial(_skeleton, DOMAIN)
+
+__all__ = ["DOMAIN", "create_pipeline"]

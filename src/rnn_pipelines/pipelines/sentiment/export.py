@@ -1,61 +1,53 @@
 """Sentiment export nodes: the best variant as a SavedModel serving raw strings, its check in a fresh
-TensorFlow process, and the blessing that decides whether it replaces the champion."""
+TensorFlow process, and what its blessing compares."""
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.pipelines.sentiment.baselines import nbsvm_logits
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
 from rnn_pipelines.pipelines.sentiment.hybrids import EXPORTABLE_BASELINES
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics
-from rnn_pipelines.serving import blessing, text_classifier
+from rnn_pipelines.serving import text_classifier
 from rnn_pipelines.serving.verify import verify_in_fresh_process
 
 logger = logging.getLogger(__name__)
 
 
-def _parts(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
-    """The export nodes' ``model_<variant>``, ``blend_<hybrid>`` and n-gram model inputs, by name."""
-    models = {k.removeprefix("model_"): v for k, v in inputs.items() if k.startswith("model_")}
-    blends = {k.removeprefix("blend_"): v for k, v in inputs.items() if k.startswith("blend_")}
-    ngram_models = {name: inputs[name] for name in EXPORTABLE_BASELINES if name in inputs}
-    return models, blends, ngram_models
+def _split_members(selected: Selected) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A hybrid's members: RNN variants (Keras models) and n-gram models, by name."""
+    ngram = {m: model for m, model in selected.members.items() if m in EXPORTABLE_BASELINES}
+    return {m: model for m, model in selected.members.items() if m not in ngram}, ngram
 
 
-def export_best_model(best: dict[str, Any], tokenizer: dict[str, Any], **inputs: Any) -> Any:
+def export_best_model(best: dict[str, Any], selected: Selected, tokenizer: dict[str, Any]) -> Any:
     """The selected candidate as an ``ExportArchive`` whose ``serve`` signature takes raw strings: an RNN
-    variant with its TextVectorization, or a hybrid with every member's fitted pieces.
-
-    ``inputs`` are ``model_<variant>`` (every RNN), ``blend_<hybrid>`` (every hybrid) and ``nbsvm``.
-    """
-    models, blends, ngram_models = _parts(inputs)
-    if best["kind"] == "hybrid":
-        return text_classifier.export_blend_archive(blends[best["variant"]], tokenizer, models, ngram_models)
-    return text_classifier.export_archive(models[best["variant"]], tokenizer)
+    variant with its TextVectorization, or a hybrid with every member's fitted pieces."""
+    selected = selected.of(best)
+    if selected.blend is not None:
+        return text_classifier.export_blend_archive(selected.blend, tokenizer, *_split_members(selected))
+    return text_classifier.export_archive(selected.model, tokenizer)
 
 
-def predict_candidate(
-    best: dict[str, Any], tokenizer: dict[str, Any], texts: list[str], **inputs: Any
-) -> np.ndarray:
+def predict_candidate(selected: Selected, tokenizer: dict[str, Any], texts: list[str]) -> np.ndarray:
     """P(positive) of the selected candidate computed in memory (Keras models, NumPy n-gram model)."""
-    models, blends, ngram_models = _parts(inputs)
-    if best["kind"] != "hybrid":
-        return predict_texts(models[best["variant"]], tokenizer, texts)
-    blend = blends[best["variant"]]
+    if selected.blend is None:
+        return predict_texts(selected.model, tokenizer, texts)
+    models, ngram_models = _split_members(selected)
     logits = [
         nbsvm_logits(ngram_models[m], texts)
         if m in ngram_models
         else text_classifier.log_odds(predict_texts(models[m], tokenizer, texts))
-        for m in blend["members"]
+        for m in selected.blend["members"]
     ]
-    return text_classifier.blend_probabilities(blend, logits)
+    return text_classifier.blend_probabilities(selected.blend, logits)
 
 
 def probe_texts(test: pd.DataFrame, options: dict[str, Any]) -> list[str]:
@@ -70,10 +62,10 @@ def probe_texts(test: pd.DataFrame, options: dict[str, Any]) -> list[str]:
 def verify_export(
     model_dir: str,
     best: dict[str, Any],
+    selected: Selected,
     tokenizer: dict[str, Any],
     test: pd.DataFrame,
     options: dict[str, Any],
-    **inputs: Any,
 ) -> dict[str, Any]:
     """Serve the exported model in a fresh process (TensorFlow only) and compare with the in-memory model.
 
@@ -84,7 +76,7 @@ def verify_export(
         ExportMismatchError: The export cannot be served or differs by more than ``options["atol"]``.
     """
     texts = probe_texts(test, options)
-    expected = predict_candidate(best, tokenizer, texts, **inputs)
+    expected = predict_candidate(selected.of(best), tokenizer, texts)
     return verify_in_fresh_process(model_dir, texts, expected, atol=options["atol"])
 
 
@@ -101,54 +93,17 @@ def check_candidate_behaviour(model_dir: str, verification: dict[str, Any]) -> d
     return report
 
 
-def _score_saved_model(model_dir: str, test: pd.DataFrame) -> float:
-    """Test accuracy of a SavedModel's ``serve`` signature (for a champion scored on other data)."""
-    probabilities = text_classifier.serve_texts(model_dir, test["text"].tolist())
+def score_champion(champion_dir: str, test: pd.DataFrame) -> float:
+    """Test accuracy of a champion SavedModel's ``serve`` signature (a champion scored on other data)."""
+    probabilities = text_classifier.serve_texts(champion_dir, test["text"].tolist())
     return classification_metrics(test["label"].to_numpy(), probabilities)["accuracy"]
 
 
-def bless_candidate(
-    model_dir: str,
-    verification: dict[str, Any],
-    best: dict[str, Any],
-    comparison: pd.DataFrame,
-    champion: dict[str, Any],
-    provenance: dict[str, Any],
-    test: pd.DataFrame,
-    options: dict[str, Any],
-) -> dict[str, Any]:
-    """Decide whether the exported best variant replaces the champion.
-
-    Blessed when the export passed its check, its test accuracy beats the champion's on the same test
-    set (a champion scored on another test set is re-scored on this one), and, unless
-    ``options["require_beating_linear"]`` is false, the best linear row's (NBSVM or TF-IDF).
-
-    Returns:
-        ``blessed``, ``reason``, ``record`` (what ``champion.json`` will hold) and ``model_dir``.
-    """
-    test_accuracy = float(comparison.set_index("variant").loc[best["variant"], "test_accuracy"])
+def linear_rivals(comparison: pd.DataFrame, options: dict[str, Any]) -> dict[str, float]:
+    """The best linear row's test accuracy (NBSVM or TF-IDF), which a champion must beat unless
+    ``options["require_beating_linear"]`` is false."""
     linear = comparison[comparison["kind"] == "linear"]
-    strongest = linear.loc[linear["test_accuracy"].idxmax()] if not linear.empty else None
-    record = {
-        "variant": best["variant"],
-        "kind": best.get("kind", "rnn"),
-        "metrics": json.loads(comparison.set_index("variant").loc[best["variant"]].drop("kind").to_json()),
-        "test_accuracy": test_accuracy,
-        **provenance,
-    }
-    champion_accuracy = champion.get("test_accuracy")
-    if champion and champion.get("test_sha256") != provenance["test_sha256"]:
-        champion_accuracy = _score_saved_model(champion["path"], test)
-        logger.info("Champion re-scored on this run's test set: %.4f", champion_accuracy)
-    return blessing.decide(
-        variant=best["variant"],
-        score=blessing.Score("test accuracy", higher_is_better=True),
-        candidate=test_accuracy,
-        champion=champion_accuracy,
-        must_beat={f"the best linear row {strongest['variant']}": float(strongest["test_accuracy"])}
-        if options["require_beating_linear"] and strongest is not None
-        else {},
-        verified=bool(verification.get("passed")),
-        record=record,
-        model_dir=model_dir,
-    )
+    if not options["require_beating_linear"] or linear.empty:
+        return {}
+    strongest = linear.loc[linear["test_accuracy"].idxmax()]
+    return {f"the best linear row {strongest['variant']}": float(strongest["test_accuracy"])}

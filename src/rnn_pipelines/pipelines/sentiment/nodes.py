@@ -231,34 +231,3 @@ def evaluate_classifier(
         metrics["test_accuracy"],
     )
     return metrics, {"probabilities": probabilities}
-
-
-def compare_variants(**metrics: dict[str, Any]) -> pd.DataFrame:
-    """One row per variant and the linear challenger, best validation accuracy first."""
-    table = pd.DataFrame(
-        [{k: v for k, v in m.items() if k != "test_confusion_matrix"} for m in metrics.values()]
-    )
-    return table.sort_values("val_accuracy", ascending=False, kind="stable").reset_index(drop=True)
-
-
-CANDIDATE_KINDS = ("rnn", "hybrid")  # what may become the champion; linear rows are the challengers
-
-
-def select_best_variant(comparison: pd.DataFrame) -> dict[str, Any]:
-    """The candidate (an RNN variant or a hybrid) with the best validation accuracy — never chosen on
-    test — and how it compares: the best pure RNN and the best linear row, by validation accuracy."""
-    candidates = comparison[comparison["kind"].isin(CANDIDATE_KINDS)]
-    best = candidates.loc[candidates["val_accuracy"].idxmax()]
-    rnns = comparison[comparison["kind"] == "rnn"]
-    linear = comparison[comparison["kind"] == "linear"]
-    choice = {
-        "variant": best["variant"],
-        "kind": best["kind"],
-        "val_accuracy": float(best["val_accuracy"]),
-        "test_accuracy": float(best["test_accuracy"]),
-        "best_rnn": None if rnns.empty else rnns.loc[rnns["val_accuracy"].idxmax(), "variant"],
-        "best_linear": None if linear.empty else linear.loc[linear["val_accuracy"].idxmax(), "variant"],
-        "beats_linear_challenger": bool(linear.empty or best["val_accuracy"] > linear["val_accuracy"].max()),
-    }
-    logger.info("Best sentiment candidate: %s", choice)
-    return choice

@@ -11,19 +11,16 @@ import pandas as pd
 
 from rnn_pipelines.models import text
 from rnn_pipelines.reporting import plots
-from rnn_pipelines.reporting.comparison import Column, Comparison
+from rnn_pipelines.reporting.comparison import TRAINING, Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, table_sha256
-from rnn_pipelines.reporting.runs import split_variant_inputs, variant_run_record
+from rnn_pipelines.reporting.runs import split_variant_inputs
 
 logger = logging.getLogger(__name__)
 
 CURVES = ("loss", "accuracy")
 COLUMNS = [
     Column("variant", "variant"),
-    Column("kind", "kind"),
-    Column("parameters", "parameters", "{:,.0f}"),
-    Column("epochs_run", "epochs", "{:.0f}"),
-    Column("train_seconds", "train time (s)", "{:,.1f}"),
+    *TRAINING,
     Column("val_accuracy", "val accuracy", "{:.4f}"),
     Column("test_accuracy", "test accuracy", "{:.4f}"),
     Column("test_roc_auc", "test AUC", "{:.4f}"),
@@ -32,28 +29,10 @@ COLUMNS = [
 LABELS = ("negative", "positive")
 
 
-def record_variant_run(
-    spec: dict[str, Any],
-    training: dict[str, Any],
-    history: dict[str, list[float]],
-    metrics: dict[str, Any],
-    model: Any,
-    *,
-    variant: str,
-) -> dict[str, Any]:
-    """Everything the variant's nested MLflow run holds (see ``variant_run_record``), with the test
-    confusion matrix among its plots."""
-    confusion = plots.confusion_matrix(metrics["test_confusion_matrix"], LABELS, title=f"{variant}: test set")
-    return variant_run_record(
-        variant=variant,
-        spec=spec,
-        training=training,
-        history=history,
-        metrics=metrics,
-        model=model,
-        curves=CURVES,
-        figures={"confusion_matrix": confusion},
-    )
+def confusion_figure(variant: str, metrics: dict[str, Any]) -> dict[str, Any]:
+    """The variant's test confusion matrix, among the plots of its nested MLflow run."""
+    matrix = metrics["test_confusion_matrix"]
+    return {"confusion_matrix": plots.confusion_matrix(matrix, LABELS, title=f"{variant}: test set")}
 
 
 def build_comparison_report(
@@ -72,11 +51,11 @@ def build_comparison_report(
         training time (bubble = parameters), and the best variant's test confusion matrix.
     """
     histories, metrics = split_variant_inputs(inputs)
-    report = Comparison(
+    report = Comparison.of(
+        comparison,
+        best,
         title="IMDB sentiment: variant comparison",
         columns=COLUMNS,
-        rows=comparison.to_dict("records"),
-        best=best["variant"],
         summary=(
             f"Best candidate by validation accuracy: {best['variant']} ({best['kind']}; val "
             f"{best['val_accuracy']:.4f}, test {best['test_accuracy']:.4f}). The official test split is used "
@@ -92,18 +71,12 @@ def build_comparison_report(
     )
     figures = (
         plots.learning_curves(histories, CURVES),
-        plots.score_vs_time(
-            comparison["variant"].tolist(),
-            comparison["train_seconds"].tolist(),
-            comparison["test_accuracy"].tolist(),
-            comparison["parameters"].tolist(),
-            score="test accuracy",
-        ),
+        plots.table_score_vs_time(comparison, "test_accuracy", score="test accuracy"),
         plots.confusion_matrix(
             metrics[best["variant"]]["test_confusion_matrix"], LABELS, title=f"{best['variant']}: test set"
         ),
     )
-    return report.to_markdown(), report.to_html(), report.to_json(), *figures
+    return report.outputs(*figures)
 
 
 KIND_NOTES = {

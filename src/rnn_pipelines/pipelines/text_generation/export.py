@@ -1,26 +1,25 @@
 """Text-generation export nodes: the best variant as a SavedModel that generates text from a prompt, its
-check in a fresh TensorFlow process, and the blessing against the champion."""
+check in a fresh TensorFlow process, and what its blessing compares."""
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import replace
 from typing import Any
 
 import pandas as pd
 
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.pipelines.text_generation.nodes import sampling_requests
-from rnn_pipelines.reporting.provenance import git_commit, text_sha256
-from rnn_pipelines.serving import blessing, generator
+from rnn_pipelines.serving import generator
 from rnn_pipelines.serving.verify import ExportMismatchError, serve_in_fresh_process
 
 logger = logging.getLogger(__name__)
 
 
-def export_best_generator(best: dict[str, Any], tokenizer: dict[str, Any], **models: Any) -> Any:
-    """The best variant with its tokenizer, as an ``ExportArchive`` with ``generate`` and ``score``."""
-    return generator.export_archive(models[f"model_{best['variant']}"], tokenizer)
+def export_best_generator(best: dict[str, Any], selected: Selected, tokenizer: dict[str, Any]) -> Any:
+    """The selected variant with its tokenizer, as an ``ExportArchive`` with ``generate`` and ``score``."""
+    return generator.export_archive(selected.of(best).model, tokenizer)
 
 
 def _probe_requests(sampling: dict[str, Any], options: dict[str, Any]) -> list[generator.Sampling]:
@@ -38,11 +37,11 @@ def _probe_requests(sampling: dict[str, Any], options: dict[str, Any]) -> list[g
 def verify_generator_export(
     model_dir: str,
     best: dict[str, Any],
+    selected: Selected,
     tokenizer: dict[str, Any],
     sampling: dict[str, Any],
     options: dict[str, Any],
     validation: str,
-    **models: Any,
 ) -> dict[str, Any]:
     """Generate and score in a fresh TensorFlow-only process and compare with the in-memory model: the
     generated texts must be identical, the validation score within ``options["atol"]`` nats/token.
@@ -50,7 +49,7 @@ def verify_generator_export(
     Raises:
         ExportMismatchError: A text differs, the score is off, or the export cannot be served.
     """
-    generate, score = generator.in_memory(models[f"model_{best['variant']}"], tokenizer)
+    generate, score = generator.in_memory(selected.of(best).model, tokenizer)
     requests = _probe_requests(sampling, options)
     excerpt = validation[: options["score_characters"]]
     calls = [(generator.GENERATE, r.arguments()) for r in requests]
@@ -91,52 +90,27 @@ def verify_generator_export(
     return report
 
 
-def bless_generator(
-    model_dir: str,
-    verification: dict[str, Any],
-    best: dict[str, Any],
-    comparison: pd.DataFrame,
-    champion: dict[str, Any],
-    corpus: str,
-    validation: str,
-    tokenizer: dict[str, Any],
-) -> dict[str, Any]:
-    """Bless the best variant when its validation loss is lower than the champion's on the same
-    validation text. Loss is compared in nats per character, so char- and word-level models compete
-    fairly; a champion validated on another text is re-scored on this one through its ``score``.
+def score_champion(champion_dir: str, validation: str) -> float:
+    """Validation loss (nats per character) of a champion SavedModel on this run's validation text,
+    through its ``score`` signature (a champion validated on another text)."""
+    loaded = generator.load(champion_dir)  # held while scoring: its functions reference its variables
+    return generator.nats(loaded.score, validation)["nats_per_char"]
 
-    Returns:
-        The decision for ``ChampionDataset`` (see ``blessing.decide``).
-    """
-    rows = comparison.set_index("variant")
-    candidate = float(rows.loc[best["variant"], "val_nats_per_char"])
-    record = {
-        "variant": best["variant"],
-        "metrics": json.loads(rows.loc[best["variant"]].drop("kind").to_json()),
-        "val_nats_per_char": candidate,
-        "val_nats_per_token": float(rows.loc[best["variant"], "val_nats_per_token"]),
+
+def champion_record(
+    best: dict[str, Any], comparison: pd.DataFrame, tokenizer: dict[str, Any], validation: str
+) -> dict[str, Any]:
+    """What ``champion.json`` holds besides the score and provenance: the loss per token and the
+    tokenization the export serves with. Loss is compared in nats per character, so char- and
+    word-level models compete fairly."""
+    return {
+        "val_nats_per_token": float(
+            comparison.set_index("variant").loc[best["variant"], "val_nats_per_token"]
+        ),
         "tokenization": {
             "level": tokenizer["level"],
             "vocabulary_size": len(tokenizer["vocabulary"]),
             "sequence_length": tokenizer["sequence_length"],
         },
-        "data_sha256": text_sha256(corpus),
-        "validation_sha256": text_sha256(validation),
         "validation_characters": len(validation),
-        **git_commit(),
     }
-    champion_score = champion.get("val_nats_per_char")
-    if champion and champion.get("validation_sha256") != record["validation_sha256"]:
-        loaded = generator.load(champion["path"])
-        champion_score = generator.nats(loaded.score, validation)["nats_per_char"]
-        logger.info("Champion re-scored on this run's validation text: %.4f nats/char", champion_score)
-    return blessing.decide(
-        variant=best["variant"],
-        score=blessing.Score("validation loss (nats/char)", higher_is_better=False),
-        candidate=candidate,
-        champion=champion_score,
-        must_beat={},
-        verified=bool(verification.get("passed")),
-        record=record,
-        model_dir=model_dir,
-    )

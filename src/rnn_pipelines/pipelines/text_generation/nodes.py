@@ -6,8 +6,7 @@ import logging
 import math
 from typing import Any
 
-import pandas as pd
-
+from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.models import builder, language, training
 from rnn_pipelines.serving import generator
 
@@ -171,26 +170,6 @@ def evaluate_language_model(
     return metrics
 
 
-def compare_language_models(**metrics: dict[str, Any]) -> pd.DataFrame:
-    """One row per variant, lowest validation loss first."""
-    table = pd.DataFrame(list(metrics.values()))
-    return table.sort_values("val_nats_per_token", kind="stable").reset_index(drop=True)
-
-
-def select_best_language_model(comparison: pd.DataFrame) -> dict[str, Any]:
-    """The variant with the lowest validation loss (nats per token)."""
-    best = comparison.loc[comparison["val_nats_per_token"].idxmin()]
-    choice = {
-        "variant": best["variant"],
-        "level": best["level"],
-        "val_nats_per_token": float(best["val_nats_per_token"]),
-        "val_perplexity": float(best["val_perplexity"]),
-        "val_nats_per_char": float(best["val_nats_per_char"]),
-    }
-    logger.info("Best language model: %s", choice)
-    return choice
-
-
 def sampling_requests(options: dict[str, Any]) -> list[generator.Sampling]:
     """One request per configured temperature (same prompt, length, top-k and seed)."""
     return [
@@ -206,10 +185,10 @@ def sampling_requests(options: dict[str, Any]) -> list[generator.Sampling]:
 
 
 def sample_best(
-    best: dict[str, Any], tokenizer: dict[str, Any], options: dict[str, Any], **models: Any
+    best: dict[str, Any], selected: Selected, tokenizer: dict[str, Any], options: dict[str, Any]
 ) -> dict[str, Any]:
-    """Samples of the best variant at each configured temperature (for the report and MLflow)."""
-    generate, _ = generator.in_memory(models[f"model_{best['variant']}"], tokenizer)
+    """Samples of the selected variant at each configured temperature (for the report and MLflow)."""
+    generate, _ = generator.in_memory(selected.of(best).model, tokenizer)
     samples = []
     for request in sampling_requests(options):
         text = generator.sample(generate, request)

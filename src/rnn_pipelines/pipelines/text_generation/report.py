@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from rnn_pipelines.reporting import plots
-from rnn_pipelines.reporting.comparison import Column, Comparison
+from rnn_pipelines.reporting.comparison import EPOCHS, PARAMETERS, TRAIN_TIME, Column, Comparison
 from rnn_pipelines.reporting.provenance import git_commit, text_sha256
 from rnn_pipelines.reporting.runs import split_variant_inputs
 
@@ -15,10 +15,10 @@ CURVES = ("loss", "accuracy")
 COLUMNS = [
     Column("variant", "model"),
     Column("level", "tokens"),
-    Column("parameters", "parameters", "{:,.0f}"),
-    Column("epochs_run", "epochs", "{:.0f}"),
+    PARAMETERS,
+    EPOCHS,
     Column("stopped_by", "stopped by"),
-    Column("train_seconds", "train time (s)", "{:,.1f}"),
+    TRAIN_TIME,
     Column("val_nats_per_token", "val loss (nats/token)", "{:.4f}"),
     Column("val_perplexity", "val perplexity", "{:.2f}"),
     Column("val_bits_per_char", "val bits/char", "{:.4f}"),
@@ -38,11 +38,11 @@ def build_text_generation_report(
     """
     histories, _ = split_variant_inputs(inputs)
     sampling = f"prompt {samples['prompt']!r}, {samples['length']} tokens, top-k {samples['top_k'] or 'off'}"
-    report = Comparison(
+    report = Comparison.of(
+        comparison,
+        best,
         title="Text generation: variant comparison",
         columns=COLUMNS,
-        rows=comparison.to_dict("records"),
-        best=best["variant"],
         summary=(
             f"Best variant by validation loss: {best['variant']} ({best['level']} level, "
             f"{best['val_nats_per_token']:.4f} nats/token, perplexity {best['val_perplexity']:.2f}, "
@@ -66,15 +66,9 @@ def build_text_generation_report(
     )
     figures = (
         plots.learning_curves(histories, CURVES),
-        plots.score_vs_time(
-            list(comparison["variant"]),
-            list(comparison["train_seconds"]),
-            list(comparison["val_nats_per_token"]),
-            list(comparison["parameters"]),
-            score="validation loss (nats/token)",
-        ),
+        plots.table_score_vs_time(comparison, "val_nats_per_token", score="validation loss (nats/token)"),
     )
-    return report.to_markdown(), report.to_html(), report.to_json(), *figures
+    return report.outputs(*figures)
 
 
 def describe_corpus_inputs(corpus: str, validation: str) -> dict[str, Any]:

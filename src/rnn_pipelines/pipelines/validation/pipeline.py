@@ -18,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
         name, tag = domain.dataset, domain.data
         pipeline += [
             Node(
-                getattr(nodes, domain.validate),
+                domain.function("validate"),
                 inputs=[f"{name}_unvalidated", f"params:{tag}_validation"],
                 outputs=[f"{name}_validation_report", f"{name}_validation_report_html"],
                 name=f"validate_{name}",

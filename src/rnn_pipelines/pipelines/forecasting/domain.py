@@ -1,0 +1,157 @@
+"""Forecasting, declared to the skeleton: the temperature series split by date, scaled and windowed;
+RNN variants compared with persistence, seasonal naive and a ridge on the window by validation MAE; the
+champion blessed on test MAE against persistence, and served on raw °C windows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from kedro.pipeline import Node, Pipeline
+
+from rnn_pipelines.pipelines.forecasting.export import (
+    champion_record,
+    export_best_forecaster,
+    persistence_rival,
+    score_champion,
+    verify_forecaster_export,
+)
+from rnn_pipelines.pipelines.forecasting.nodes import (
+    check_variants,
+    describe_selection,
+    evaluate_baselines,
+    evaluate_forecaster,
+    fit_scaler,
+    make_windows,
+    split_series,
+    train_forecaster,
+)
+from rnn_pipelines.pipelines.forecasting.report import (
+    CURVES,
+    build_forecasting_report,
+    describe_series_inputs,
+)
+from rnn_pipelines.skeleton.release import TRAINED, Criterion, Release, Rows, Step
+
+SPLITS = ["forecasting.train", "forecasting.validation", "forecasting.test"]
+SERVED_WITH = {"scaler": "forecasting.scaler", "windowing": "params:forecasting.windowing"}
+
+
+def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
+    """The baselines, on exactly the variants' targets (one node, ``forecasting.baselines``)."""
+    node = Node(
+        evaluate_baselines,
+        ["forecasting.model_input", *SPLITS, "forecasting.scaler", "params:forecasting.baselines"],
+        "forecasting.baselines",
+        name="evaluate_baselines",
+        namespace="forecasting",
+    )
+    return Rows(pipeline=Pipeline([node]), metrics={"baselines": "forecasting.baselines"})
+
+
+def report(variants: list[str], parameters: Mapping[str, Any]) -> tuple[Step, ...]:
+    """The comparison report with the forecast and error plots."""
+    return (
+        Step(
+            build_forecasting_report,
+            {
+                "comparison": "forecasting.comparison",
+                "best": "forecasting.best_variant",
+                "windows": "forecasting.model_input",
+                "scaler": "forecasting.scaler",
+                "baselines": "forecasting.baselines",
+                "history": "{variants}.history",
+                "metrics": "{variants}.metrics",
+            },
+            [
+                "forecasting.report_md",
+                "forecasting.report_html",
+                "forecasting.report_json",
+                "forecasting.forecast_vs_actual_plot",
+                "forecasting.error_histogram_plot",
+                "forecasting.learning_curves_plot",
+            ],
+            "build_forecasting_report",
+        ),
+    )
+
+
+DOMAIN = Release(
+    name="forecasting",
+    prepare=(
+        Step(split_series, ["temperatures", "params:forecasting.split"], SPLITS, "split_series"),
+        Step(
+            fit_scaler,
+            ["forecasting.train", "params:forecasting.scaling"],
+            "forecasting.scaler",
+            "fit_scaler",
+        ),
+        Step(
+            make_windows,
+            [*SPLITS, "forecasting.scaler", "params:forecasting.windowing"],
+            "forecasting.model_input",
+            "make_windows",
+        ),
+    ),
+    check=Step(
+        check_variants,
+        ["params:forecasting.variants", "params:forecasting.training"],
+        "forecasting.variant_checks",
+        "check_forecasting_variants",
+    ),
+    train=Step(
+        train_forecaster,
+        [
+            "forecasting.model_input",
+            "params:spec",
+            "params:forecasting.training",
+            "forecasting.variant_checks",
+        ],
+        TRAINED,
+        "train_forecaster",
+    ),
+    evaluate=Step(
+        evaluate_forecaster,
+        ["model", "forecasting.model_input", "forecasting.scaler", "training_summary"],
+        "metrics",
+        "evaluate_forecaster",
+    ),
+    curves=CURVES,
+    rows=rows,
+    selection=Criterion("val_mae", higher_is_better=False),
+    selected_columns=("val_mae", "test_mae", "test_rmse"),
+    describe_selection=describe_selection,
+    report=report,
+    provenance=Step(
+        describe_series_inputs,
+        ["temperatures", "forecasting.test"],
+        "forecasting.provenance",
+        "describe_series_inputs",
+    ),
+    export=Step(
+        export_best_forecaster,
+        {"best": "forecasting.best_variant", "selected": "forecasting.selected_model"} | SERVED_WITH,
+        "forecasting.candidate_model",
+        "export_best_forecaster",
+    ),
+    verify=Step(
+        verify_forecaster_export,
+        {
+            "model_dir": "forecasting.candidate_model",
+            "best": "forecasting.best_variant",
+            "selected": "forecasting.selected_model",
+            "windows": "forecasting.model_input",
+            "options": "params:forecasting.export",
+        }
+        | SERVED_WITH,
+        "forecasting.export_check",
+        "verify_forecaster_export",
+    ),
+    blessing=Criterion("test_mae", higher_is_better=False, label="test MAE (°C)", fmt="{:.3f}"),
+    must_beat=persistence_rival,
+    champion_scored_on="test_sha256",
+    rescore=score_champion,
+    rescore_inputs={"windows": "forecasting.model_input"} | SERVED_WITH,
+    champion_record=champion_record,
+    record_inputs={"test": "forecasting.test"} | SERVED_WITH,
+)

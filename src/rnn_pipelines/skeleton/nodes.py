@@ -1,0 +1,133 @@
+"""The skeleton's nodes, one algorithm each for every domain: compare, select, bless, promote."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Mapping
+from functools import partial, update_wrapper
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rnn_pipelines.serving import blessing
+from rnn_pipelines.skeleton.release import Release
+
+logger = logging.getLogger(__name__)
+
+RUN_PREFIX = "run_"  # the bless node's inputs: each candidate's nested MLflow run id
+
+
+def bound(func, **kwargs):
+    """``partial`` that keeps the function's name and docstring (Kedro shows them)."""
+    return update_wrapper(partial(func, **kwargs), func)
+
+
+def _plain(value: Any) -> Any:
+    """A NumPy scalar as the Python value JSON writes."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _scorecards(inputs: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """Every scorecard among the inputs: one per input, or a dict of them (``{name: scorecard}``)."""
+    cards = []
+    for value in inputs.values():
+        cards.extend([value] if "variant" in value else value.values())
+    return cards
+
+
+def compare(*, release: Release, **scorecards: dict[str, Any]) -> pd.DataFrame:
+    """One row per variant, baseline and other candidate (scalar fields only: curves and arrays stay in
+    the scorecards), best by the domain's validation criterion first."""
+    rows = [
+        {k: v for k, v in card.items() if not isinstance(v, list | dict)} for card in _scorecards(scorecards)
+    ]
+    table = pd.DataFrame(rows)
+    ascending = not release.selection.higher_is_better
+    return table.sort_values(release.selection.column, ascending=ascending, kind="stable").reset_index(
+        drop=True
+    )
+
+
+def select(comparison: pd.DataFrame, *, release: Release) -> dict[str, Any]:
+    """The candidate (a row whose ``kind`` may be selected) best by the validation criterion, never by
+    test; the first of equals wins. Returns its name, the declared columns and how it compares."""
+    candidates = comparison[comparison["kind"].isin(release.candidate_kinds)]
+    column = candidates[release.selection.column]
+    best = candidates.loc[column.idxmax() if release.selection.higher_is_better else column.idxmin()]
+    choice = {
+        "variant": best["variant"],
+        **{c: _plain(best[c]) for c in release.selected_columns},
+        **release.describe_selection(comparison, best),
+    }
+    logger.info("Best %s candidate: %s", release.name, choice)
+    return choice
+
+
+def bless(
+    model_dir: str,
+    verification: dict[str, Any],
+    best: dict[str, Any],
+    comparison: pd.DataFrame,
+    champion: dict[str, Any],
+    provenance: dict[str, Any],
+    options: dict[str, Any],
+    *,
+    release: Release,
+    **inputs: Any,
+) -> dict[str, Any]:
+    """Decide whether the exported candidate replaces the champion.
+
+    Blessed when the export passed its fresh-process check and its score (``release.blessing``) beats
+    the champion's on the same data and every rival of ``release.must_beat``. A champion scored on other
+    data (``provenance[release.champion_scored_on]`` differs) is re-scored on this run's first.
+
+    Args:
+        inputs: ``release.rescore_inputs``, ``release.record_inputs`` and ``run_<candidate>`` (each
+            candidate's nested MLflow run id, as the pipeline wrote it).
+
+    Returns:
+        ``blessed``, ``reason``, ``champion_score``, ``record`` (what ``champion.json`` will hold) and
+        ``model_dir``: what ``ChampionDataset.save`` takes.
+    """
+    variant, column = best["variant"], release.blessing.column
+    rows = comparison.set_index("variant")
+    candidate = float(rows.loc[variant, column])
+    record = {
+        "variant": variant,
+        **({"kind": best["kind"]} if "kind" in best else {}),
+        "metrics": json.loads(rows.loc[variant].drop("kind").to_json()),
+        column: candidate,
+        **provenance,
+        **release.champion_record(best, comparison, **{k: inputs[k] for k in release.record_inputs}),
+        "mlflow_variant_run_id": inputs.get(f"{RUN_PREFIX}{variant}"),
+    }
+    champion_score = champion.get(column)
+    scored_on = release.champion_scored_on
+    if champion and champion.get(scored_on) != provenance[scored_on]:
+        champion_score = release.rescore(champion["path"], **{k: inputs[k] for k in release.rescore_inputs})
+        logger.info("Champion re-scored on this run's data (%s): %s", scored_on, champion_score)
+    score = blessing.Score(
+        release.blessing.label or column, release.blessing.higher_is_better, release.blessing.fmt
+    )
+    return blessing.decide(
+        variant=variant,
+        score=score,
+        candidate=candidate,
+        champion=champion_score,
+        must_beat=release.must_beat(comparison, options),
+        verified=bool(verification.get("passed")),
+        record=record,
+        model_dir=model_dir,
+    )
+
+
+def run_tags(provenance: dict[str, Any]) -> dict[str, Any]:
+    """The provenance as tags of the pipeline's MLflow run (searchable in the UI)."""
+    return provenance
+
+
+def promote_champion(decision: dict[str, Any]) -> dict[str, Any]:
+    """Hand the blessing decision to the champion store (``ChampionDataset`` swaps a blessed model in)."""
+    return decision
