@@ -81,3 +81,84 @@ def test_a_second_retraining_can_wait_for_the_first(tmp_path: Path) -> None:
         order.append("second holds")
     thread.join()
     assert order == ["first holds", "first done", "second holds"]
+
+
+class _Node:
+    def __init__(self, namespace: str | None) -> None:
+        self.namespace = namespace
+
+
+class _Pipeline:
+    def __init__(self, *namespaces: str | None) -> None:
+        self.nodes = [_Node(n) for n in namespaces]
+
+
+def test_kedro_run_takes_the_lock_of_each_domain_it_runs_and_releases_it(tmp_path: Path) -> None:
+    from rnn_pipelines.hooks import PipelineLockHook
+
+    hook = PipelineLockHook()
+    run = {"project_path": str(tmp_path)}
+    hook.before_pipeline_run(run, _Pipeline(None, "forecasting", "forecasting.gru"), None)
+    assert retraining.held_here(tmp_path, "forecasting") and not retraining.held_here(tmp_path, "sentiment")
+    with pytest.raises(
+        RetrainingError, match=r"Another run of 'forecasting' is running \(pid \d+ since .+: "
+    ):
+        with retraining.locked(tmp_path, "forecasting", kind="run"):  # what another process meets
+            pass
+    other = PipelineLockHook()  # another domain runs side by side
+    other.before_pipeline_run(run, _Pipeline("sentiment.lstm"), None)
+    other.after_pipeline_run()
+    hook.on_pipeline_error()  # released when the run fails, too
+    with retraining.locked(tmp_path, "forecasting"):
+        pass
+
+
+def test_a_retraining_runs_its_own_session_under_the_lock_it_holds(tmp_path: Path) -> None:
+    from rnn_pipelines.hooks import PipelineLockHook
+
+    with retraining.locked(tmp_path, "forecasting"):
+        hook = PipelineLockHook()
+        hook.before_pipeline_run({"project_path": str(tmp_path)}, _Pipeline("forecasting.gru"), None)
+        hook.after_pipeline_run()
+        assert retraining.held_here(tmp_path, "forecasting")  # still the retraining's
+    assert not retraining.held_here(tmp_path, "forecasting")
+
+
+def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time\n"
+            "from rnn_pipelines import retraining\n"
+            f"with retraining.locked({str(tmp_path)!r}, 'forecasting'):\n"
+            "    print('held', flush=True)\n"
+            "    time.sleep(600)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout.readline().strip() == "held"
+    with pytest.raises(RetrainingError, match=r"Another retraining of 'forecasting' is running \(pid"):
+        with retraining.locked(tmp_path, "forecasting"):
+            pass
+    os.kill(holder.pid, signal.SIGKILL)  # no clean-up: its .holder file stays behind
+    holder.wait(timeout=30)
+    stale = tmp_path / retraining.STATE_DIR / "forecasting.holder"
+    assert f"pid {holder.pid} " in stale.read_text()
+    with retraining.locked(tmp_path, "forecasting"):
+        assert f"pid {os.getpid()} " in stale.read_text()
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "nan"])
+def test_a_malformed_lock_wait_is_named(monkeypatch, value: str) -> None:
+    monkeypatch.setenv("RNN_PIPELINES_LOCK_WAIT", value)
+    with pytest.raises(
+        RetrainingError, match=rf"RNN_PIPELINES_LOCK_WAIT='{value}': expected a number of seconds"
+    ):
+        retraining.lock_wait_seconds()

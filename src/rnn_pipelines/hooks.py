@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from pathlib import Path
 from typing import Any
 
 from kedro.framework.hooks import hook_impl
@@ -71,3 +73,43 @@ class CloseMlflowRunHook:
     @hook_impl
     def on_pipeline_error(self, *args: Any, **kwargs: Any) -> None:
         self._close("FAILED")
+
+
+class PipelineLockHook:
+    """One run of a domain's pipeline at a time per project: ``kedro run`` takes the same per-pipeline
+    lock as ``rnn-pipelines retrain`` (``retraining.locked``) for every domain whose nodes it runs, before
+    any node runs or any MLflow run opens, and releases it when the run ends. A second run refuses at
+    once with a message naming the running one, or waits ``RNN_PIPELINES_LOCK_WAIT`` seconds. Runs of
+    different domains run side by side; a retraining holding the lock runs its own session under it.
+    """
+
+    def __init__(self) -> None:
+        self._locks = ExitStack()
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow opens the run's MLflow run
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        from rnn_pipelines.domains import BY_NAME
+        from rnn_pipelines.retraining import held_here, lock_wait_seconds, locked
+
+        project = Path(run_params["project_path"])
+        domains = {node.namespace.split(".")[0] for node in pipeline.nodes if node.namespace} & set(BY_NAME)
+        try:
+            wait = lock_wait_seconds()
+            for domain in sorted(domains):
+                if not held_here(project, domain):
+                    self._locks.enter_context(locked(project, domain, wait, kind="run"))
+        except BaseException:
+            self._release()
+            raise
+
+    def _release(self) -> None:
+        self._locks.close()
+        self._locks = ExitStack()
+
+    @hook_impl
+    def after_pipeline_run(self, *args: Any, **kwargs: Any) -> None:
+        self._release()
+
+    @hook_impl
+    def on_pipeline_error(self, *args: Any, **kwargs: Any) -> None:
+        self._release()

@@ -17,6 +17,8 @@ import hashlib
 import json
 import logging
 import os
+import shlex
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -107,13 +109,36 @@ class State:
         os.replace(tmp, self.path)
 
 
+WAIT_VARIABLE = "RNN_PIPELINES_LOCK_WAIT"
+
+_HELD: set[Path] = set()  # the pipeline locks this process holds through `locked`
+
+
+def _lock_path(project: Path, pipeline: str) -> Path:
+    return Path(project).resolve() / STATE_DIR / f"{check_pipeline(pipeline)}.lock"
+
+
+def held_here(project: Path, pipeline: str) -> bool:
+    """Whether this process holds ``pipeline``'s lock (a retraining running its Kedro session)."""
+    return _lock_path(project, pipeline) in _HELD
+
+
+def _command() -> str:
+    """This process's command line, as a person would type it."""
+    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+
+
 @contextmanager
-def locked(project: Path, pipeline: str, wait_seconds: float = 0) -> Iterator[None]:
-    """Hold ``<pipeline>.lock`` for one retraining; a second one waits ``wait_seconds`` and then stops with
-    a message naming the holder. The operating system releases the lock if the holder dies."""
+def locked(
+    project: Path, pipeline: str, wait_seconds: float = 0, *, kind: str = "retraining"
+) -> Iterator[None]:
+    """Hold ``<pipeline>.lock``: one run (``kedro run``, a retraining, an Airflow task) of a pipeline
+    at a time per project. A second one waits ``wait_seconds`` and then stops with a message naming the
+    holder (pid, start time, command). The operating system releases the lock when its holder dies, so
+    a killed run's lock is taken over by the next one."""
     from filelock import FileLock, Timeout
 
-    path = Path(project) / STATE_DIR / f"{check_pipeline(pipeline)}.lock"
+    path = _lock_path(project, pipeline)
     path.parent.mkdir(parents=True, exist_ok=True)
     holder = path.with_suffix(".holder")
     lock = FileLock(path, timeout=wait_seconds)
@@ -122,15 +147,31 @@ def locked(project: Path, pipeline: str, wait_seconds: float = 0) -> Iterator[No
     except Timeout as error:
         owner = holder.read_text(encoding="utf-8") if holder.exists() else "unknown"
         raise RetrainingError(
-            f"Another retraining of '{pipeline}' is running ({owner}); not starting a second one "
-            f"(waited {wait_seconds:g} s). Try again when it has finished."
+            f"Another {kind} of '{pipeline}' is running ({owner}); not starting a second one "
+            f"(waited {wait_seconds:g} s). Try again when it has finished, or wait for it: "
+            f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
         ) from error
+    _HELD.add(path)
     try:
-        holder.write_text(f"pid {os.getpid()} since {_now()}", encoding="utf-8")
+        holder.write_text(f"pid {os.getpid()} since {_now()}: {_command()}", encoding="utf-8")
         yield
     finally:
+        _HELD.discard(path)
         holder.unlink(missing_ok=True)
         lock.release()
+
+
+def lock_wait_seconds() -> float:
+    """How long ``kedro run`` waits for a running run of the same pipeline (``RNN_PIPELINES_LOCK_WAIT``,
+    seconds; default 0: refuse at once)."""
+    value = os.environ.get(WAIT_VARIABLE, "0")
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds >= 0:  # also NaN
+        raise RetrainingError(f"{WAIT_VARIABLE}={value!r}: expected a number of seconds, 0 or more.")
+    return seconds
 
 
 def _now() -> str:
@@ -256,10 +297,21 @@ def train(project: Path, pipeline: str, run_id: str, *, env: str | None = None) 
 
 
 def run_nodes(
-    project: Path, pipeline: str, run_id: str, node_names: list[str], *, env: str | None = None
+    project: Path,
+    pipeline: str,
+    run_id: str,
+    node_names: list[str],
+    *,
+    env: str | None = None,
+    wait_seconds: float = 0,
 ) -> None:
-    """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task)."""
-    with _session(Path(project).resolve(), env, (run_id, pipeline)) as session:
+    """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task),
+    holding the pipeline's lock (waiting ``wait_seconds`` for a run that holds it)."""
+    project = Path(project).resolve()
+    with (
+        locked(project, pipeline, wait_seconds, kind="run"),
+        _session(project, env, (run_id, pipeline)) as session,
+    ):
         session.run(
             pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline], node_names=node_names
         )

@@ -51,6 +51,6 @@ CONFIG_LOADER_ARGS = {
     "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft", "mlflow": "soft"},
 }
 
-from rnn_pipelines.hooks import CloseMlflowRunHook, ConfigForRegistryHook  # noqa: E402
+from rnn_pipelines.hooks import CloseMlflowRunHook, ConfigForRegistryHook, PipelineLockHook  # noqa: E402
 
-HOOKS = (ConfigForRegistryHook(), CloseMlflowRunHook())
+HOOKS = (ConfigForRegistryHook(), PipelineLockHook(), CloseMlflowRunHook())

@@ -44,10 +44,33 @@ def test_two_retrainings_started_together_one_runs_the_other_refuses(project: Pa
     while not lock.exists() and first[0].poll() is None and time.monotonic() < deadline:
         time.sleep(0.2)
     second = start(project, "second")
+    # a plain `kedro run` of the same pipeline takes the same lock: it refuses at once, naming the holder
+    # (started once the first has opened its MLflow run: two processes creating a new SQLite store at
+    # the same moment race in MLflow's schema set-up, whatever the lock)
+    state_file = project / "data/08_reporting/retraining/forecasting.json"
+    while first[0].poll() is None and time.monotonic() < deadline:
+        if state_file.exists() and json.loads(state_file.read_text()).get("pending"):
+            break
+        time.sleep(0.2)
+    manual = subprocess.run(
+        [sys.executable, "-m", "kedro", "run", "--pipeline=forecasting_training", "--env=smoke"],
+        cwd=project,
+        env={**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     (first_rc, first_out, first_err), (second_rc, _, second_err) = finish(first), finish(second)
     assert first_rc == 0, first_err[-3000:]
     assert "retraining forecasting: changed: no successful retraining yet" in first_out
     assert second_rc == 3 and "Another retraining of 'forecasting' is running (pid" in second_err
+    refusal = manual.stdout + manual.stderr
+    assert manual.returncode != 0 and "Another run of 'forecasting' is running (pid" in refusal, refusal[
+        -3000:
+    ]
+    assert "retrain forecasting --env smoke" in refusal  # the holder's command
+    assert "Running node" not in refusal  # refused before any node ran
     champion = project / "data/06_models/forecasting/champion"
     if (champion / "champion.json").exists():  # blessed only when it beat persistence: whole, never half
         assert json.loads((champion / "champion.json").read_text())["variant"]
