@@ -113,3 +113,23 @@ class PipelineLockHook:
     @hook_impl
     def on_pipeline_error(self, *args: Any, **kwargs: Any) -> None:
         self._release()
+
+
+class ParameterCheckHook:
+    """Checks the parameters a run reads against their schemas (``rnn_pipelines.schemas``) before any
+    node runs, any lock is taken or any MLflow run opens: one ``ParameterError`` lists every problem,
+    each with its key path, value, rule and the file (or ``--params``) it came from."""
+
+    @hook_impl(tryfirst=True)
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        from kedro.framework.project import settings
+
+        from rnn_pipelines.schemas import check_parameters, sections_of
+
+        check_parameters(
+            catalog.load("parameters"),
+            sections_of(pipeline),
+            conf=Path(run_params["project_path"]) / settings.CONF_SOURCE,
+            env=run_params.get("env"),
+            runtime=run_params.get("runtime_params"),
+        )

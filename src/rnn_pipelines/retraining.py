@@ -240,6 +240,10 @@ def prepare(
     domain = BY_NAME[check_pipeline(pipeline)]
     with _session(project, env) as session:
         context = session.load_context()
+        from rnn_pipelines.schemas import check_parameters
+
+        # before anything is read or an MLflow run opens (kedro run checks in ParameterCheckHook)
+        check_parameters(context.params, domain.parameter_keys, conf=project / "conf", env=context.env)
         run_id = _start_mlflow_run(context, pipeline, tags or {})
     logger.info("Retraining %s: MLflow run %s", pipeline, run_id)
     try:

@@ -51,6 +51,12 @@ CONFIG_LOADER_ARGS = {
     "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft", "mlflow": "soft"},
 }
 
-from rnn_pipelines.hooks import CloseMlflowRunHook, ConfigForRegistryHook, PipelineLockHook  # noqa: E402
+from rnn_pipelines.hooks import (  # noqa: E402
+    CloseMlflowRunHook,
+    ConfigForRegistryHook,
+    ParameterCheckHook,
+    PipelineLockHook,
+)
 
-HOOKS = (ConfigForRegistryHook(), PipelineLockHook(), CloseMlflowRunHook())
+# pluggy calls the last registered of the tryfirst hooks first: parameters, then the lock
+HOOKS = (ConfigForRegistryHook(), PipelineLockHook(), ParameterCheckHook(), CloseMlflowRunHook())

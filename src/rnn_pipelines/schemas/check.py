@@ -1,0 +1,159 @@
+"""Check a run's parameters against the schemas before any work starts: one error that lists every
+problem with its full key path, the value, the rule broken and the file (or ``--params``) it came from."""
+
+from __future__ import annotations
+
+import difflib
+import typing
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from rnn_pipelines.schemas.models import SECTIONS
+
+MISSING = object()
+
+
+class ParameterError(ValueError):
+    """The run's parameters break their schema; the message lists every problem."""
+
+
+def _inner_model(annotation: Any) -> type[BaseModel] | None:
+    """The model a field holds, through ``X | None``, ``dict[str, X]`` and ``list[X]``."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for argument in typing.get_args(annotation):
+        model = _inner_model(argument)
+        if model is not None:
+            return model
+    return None
+
+
+def _fields_at(model: type[BaseModel], loc: tuple[Any, ...]) -> list[str]:
+    """The known keys of the model reached by ``loc`` (to suggest one for an unknown key)."""
+    current: type[BaseModel] | None = model
+    for part in loc:
+        if current is None:
+            return []
+        field = current.model_fields.get(str(part))
+        if field is None:  # a dict key (a variant's name) or a list index: same model below
+            continue
+        current = _inner_model(field.annotation)
+    return list(current.model_fields) if current is not None else []
+
+
+def _lookup(tree: Any, path: Iterable[Any]) -> Any:
+    for part in path:
+        if isinstance(tree, Mapping) and part in tree:
+            tree = tree[part]
+        elif isinstance(tree, list) and isinstance(part, int) and part < len(tree):
+            tree = tree[part]
+        else:
+            return MISSING
+    return tree
+
+
+def _sources(conf: Path, env: str | None) -> list[tuple[str, Any]]:
+    """The parameters files a value may come from, the last word first: the run's environment, then
+    base."""
+    found = []
+    for folder in [env, "base"] if env and env != "base" else ["base"]:
+        for file in sorted((conf / folder).glob("parameters*.yml")):
+            found.append((f"{file.relative_to(conf.parent)}", yaml.safe_load(file.read_text()) or {}))
+    return found
+
+
+def _unflatten(runtime: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``--params`` as a tree (``a.b=1`` arrives as ``{"a.b": 1}`` or ``{"a": {"b": 1}}``)."""
+    tree: dict[str, Any] = {}
+    for key, value in (runtime or {}).items():
+        *parents, last = str(key).split(".")
+        node = tree
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[last] = _unflatten(value) if isinstance(value, Mapping) else value
+    return tree
+
+
+def _origin(path: tuple[Any, ...], sources: list[tuple[str, Any]]) -> str:
+    """The first source (``--params``, the environment's files, base's) that sets ``path``."""
+    for name, tree in sources:
+        if _lookup(tree, path) is not MISSING:
+            return name
+    return "no file: a required key"
+
+
+def problems(
+    parameters: Mapping[str, Any],
+    sections: Iterable[str],
+    *,
+    conf: Path | None = None,
+    env: str | None = None,
+    runtime: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Every problem of ``sections`` of ``parameters``, one line each, naming the file it came from."""
+    sources = [("--params", _unflatten(runtime))] if runtime else []
+    sources += _sources(conf, env) if conf is not None else []
+    lines = []
+    for section in sections:
+        model = SECTIONS[section]
+        value = parameters.get(section, MISSING)
+        if value is MISSING:
+            lines.append(f"{section}: the section is missing (expected in conf/base/parameters_*.yml)")
+            continue
+        try:
+            model.model_validate(value)
+        except ValidationError as error:
+            for issue in error.errors():
+                loc = tuple(issue["loc"])
+                path = (section, *loc)
+                key = ".".join(str(p) for p in path)
+                where = _origin(path, sources) if sources else "the parameters"
+                if issue["type"] == "extra_forbidden":
+                    known = _fields_at(model, loc[:-1])
+                    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+                    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+                    lines.append(f"{key}: not a known key{hint} (from {where})")
+                    continue
+                if issue["type"] == "missing":
+                    lines.append(f"{key}: a required key is missing (conf/base sets every one)")
+                    continue
+                message = issue["msg"].removeprefix("Value error, ")
+                lines.append(f"{key} = {issue.get('input')!r}: {message} (from {where})")
+    return lines
+
+
+def check_parameters(
+    parameters: Mapping[str, Any],
+    sections: Iterable[str],
+    *,
+    conf: Path | None = None,
+    env: str | None = None,
+    runtime: Mapping[str, Any] | None = None,
+) -> None:
+    """Raise one ``ParameterError`` listing every problem of ``sections``, or return."""
+    found = problems(parameters, sections, conf=conf, env=env, runtime=runtime)
+    if found:
+        raise ParameterError(
+            f"{len(found)} parameter problem(s); nothing was run:\n"
+            + "\n".join(f"  - {line}" for line in found)
+        )
+
+
+def sections_of(pipeline: Any) -> list[str]:
+    """The parameters sections a pipeline's nodes read: each domain's whose nodes it runs (by
+    namespace), and the ingestion and validation sections of each data set it ingests (by tag)."""
+    from rnn_pipelines.domains import DOMAINS
+
+    namespaces = {(node.namespace or "").split(".")[0] for node in pipeline.nodes}
+    tags = set().union(*(node.tags for node in pipeline.nodes)) if pipeline.nodes else set()
+    sections = []
+    for domain in DOMAINS:
+        if domain.name in namespaces:
+            sections.append(domain.name)
+        if domain.name in namespaces or domain.data in tags:
+            sections += [f"{domain.data}_ingestion", f"{domain.data}_validation"]
+    return sections

@@ -1,0 +1,305 @@
+"""Pydantic models of every parameters section: types, ranges, known values, cross-field rules.
+
+Each model forbids unknown keys, so a typo (``epoch:``, ``early_stoping_patience:``) is an error rather
+than a setting silently ignored. A variant's ``layers`` are checked against Keras by
+``models.builder.check_variants`` (the layers' arguments are Keras's, not ours).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+
+NonNegativeInt = Annotated[int, Field(ge=0)]
+Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+class Section(BaseModel):
+    """A parameters section: every key known, values as typed."""
+
+    model_config = ConfigDict(extra="forbid", strict=False)
+
+
+class Training(Section):
+    """``<domain>.training``: the training loop's settings (a variant's ``training`` overrides them)."""
+
+    epochs: PositiveInt
+    batch_size: PositiveInt
+    learning_rate: PositiveFloat
+    early_stopping_patience: NonNegativeInt
+    seed: int
+    mixed_precision: bool = False
+    distribution: Literal["default", "mirrored"] = "default"
+    checkpoint_dir: str
+    evaluation_batch_size: PositiveInt | None = None
+    bucket_width: NonNegativeInt | None = None
+    clipnorm: PositiveFloat | None = None
+    time_budget_minutes: PositiveFloat | None = None
+
+
+class TrainingOverrides(Section):
+    """A variant's ``training``: any training setting but the run-wide ones (checkpoints, devices)."""
+
+    epochs: PositiveInt | None = None
+    batch_size: PositiveInt | None = None
+    learning_rate: PositiveFloat | None = None
+    early_stopping_patience: NonNegativeInt | None = None
+    seed: int | None = None
+    evaluation_batch_size: PositiveInt | None = None
+    bucket_width: NonNegativeInt | None = None
+    clipnorm: PositiveFloat | None = None
+    time_budget_minutes: PositiveFloat | None = None
+
+
+class Variant(Section):
+    """One variant: its Keras ``layers`` (checked against Keras before training) and ``training``."""
+
+    layers: Annotated[list[dict[str, Any]], Field(min_length=1)]
+    training: TrainingOverrides | None = None
+
+
+Variants = dict[str, Variant]
+Shrink = dict[str, PositiveInt]  # conf/smoke's caps on layer arguments
+
+
+def _known_variant(variants: dict[str, Any], name: str, where: str) -> None:
+    if name not in variants:
+        raise ValueError(f"{where} '{name}' is not a variant (variants: {', '.join(variants)})")
+
+
+# ---- sentiment ----
+class SentimentSplit(Section):
+    validation_size: Fraction
+    seed: int
+
+
+class SentimentTokenization(Section):
+    max_tokens: Annotated[int, Field(ge=3)]  # the padding and out-of-vocabulary tokens, and a word
+    sequence_length: PositiveInt
+    standardize: Literal["lower_and_strip_punctuation", "lower", "strip_punctuation"] | None
+    truncate: Literal["pre", "post"]
+
+
+class LinearChallenger(Section):
+    ngram_max: PositiveInt
+    min_df: PositiveInt
+    max_features: PositiveInt
+    C: PositiveFloat
+    max_iter: PositiveInt
+
+
+class Nbsvm(Section):
+    ngram_order: PositiveInt
+    min_df: PositiveInt
+    smoothing: PositiveFloat
+    C: Annotated[list[PositiveFloat], Field(min_length=1)]
+    max_iter: PositiveInt
+    seed: int
+
+
+class Hybrid(Section):
+    blend: Annotated[list[str], Field(min_length=2)]
+
+
+class Blending(Section):
+    C: PositiveFloat
+    folds: Annotated[int, Field(ge=2)]
+    seed: int
+
+
+class ReadAlong(Section):
+    variant: str
+    reviews: PositiveInt
+    max_words: PositiveInt
+    seed: int
+
+
+class SentimentReport(Section):
+    read_along: ReadAlong
+
+
+class SentimentExport(Section):
+    test_reviews: PositiveInt
+    long_review_words: PositiveInt
+    atol: PositiveFloat
+    require_beating_linear: bool
+
+
+class Sentiment(Section):
+    split: SentimentSplit
+    tokenization: SentimentTokenization
+    training: Training
+    head: Annotated[list[dict[str, Any]], Field(min_length=1)]
+    linear_challenger: LinearChallenger
+    nbsvm: Nbsvm
+    hybrids: dict[str, Hybrid] | None = None
+    blending: Blending
+    variants: Variants
+    report: SentimentReport
+    export: SentimentExport
+    shrink: Shrink | None = None
+
+    @model_validator(mode="after")
+    def _names(self) -> Sentiment:
+        _known_variant(self.variants, self.report.read_along.variant, "report.read_along.variant:")
+        for name, hybrid in (self.hybrids or {}).items():
+            unknown = [m for m in hybrid.blend if m not in self.variants and m != "nbsvm"]
+            if unknown:
+                raise ValueError(f"hybrids.{name}.blend: {unknown} are neither variants nor nbsvm")
+        return self
+
+
+# ---- forecasting ----
+class SplitFractions(Section):
+    train: Fraction
+    validation: Fraction
+
+    @model_validator(mode="after")
+    def _sum(self) -> SplitFractions:
+        if self.train + self.validation >= 1:
+            raise ValueError(
+                f"train + validation = {self.train + self.validation:g}: must stay below 1 (the rest is test)"
+            )
+        return self
+
+
+class ForecastingSplit(Section):
+    train_end: dt.date | None = None
+    validation_end: dt.date | None = None
+    fractions: SplitFractions
+
+    @model_validator(mode="after")
+    def _order(self) -> ForecastingSplit:
+        if self.train_end and self.validation_end and self.validation_end <= self.train_end:
+            raise ValueError(
+                f"validation_end {self.validation_end} must come after train_end {self.train_end}"
+            )
+        return self
+
+
+class Scaling(Section):
+    method: Literal["standard", "minmax"]
+
+
+class ForecastingWindowing(Section):
+    sequence_length: PositiveInt
+    horizon: PositiveInt
+    stride: PositiveInt
+    calendar_features: bool
+
+
+class ForecastingBaselines(Section):
+    ridge_alpha: Annotated[float, Field(ge=0)]
+
+
+class ForecastingExport(Section):
+    test_windows: PositiveInt
+    atol: PositiveFloat
+
+
+class Forecasting(Section):
+    split: ForecastingSplit
+    scaling: Scaling
+    windowing: ForecastingWindowing
+    baselines: ForecastingBaselines
+    training: Training
+    variants: Variants
+    export: ForecastingExport
+    shrink: Shrink | None = None
+
+
+# ---- text generation ----
+class TextSplit(Section):
+    validation_fraction: Fraction
+
+
+class TextTokenization(Section):
+    level: Literal["char", "word"]
+    max_tokens: Annotated[int, Field(ge=3)]
+
+
+class TextWindowing(Section):
+    sequence_length: PositiveInt
+    stride: PositiveInt
+
+
+class Sampling(Section):
+    prompt: str
+    length: PositiveInt
+    temperatures: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)]
+    top_k: NonNegativeInt
+    seed: int
+
+
+class TextExport(Section):
+    sample_length: PositiveInt
+    score_characters: PositiveInt
+    atol: PositiveFloat
+
+
+class TextGeneration(Section):
+    split: TextSplit
+    tokenization: TextTokenization
+    windowing: TextWindowing
+    training: Training
+    variants: Variants
+    sampling: Sampling
+    export: TextExport
+    shrink: Shrink | None = None
+
+
+# ---- ingestion and validation of each data set ----
+class ImdbIngestion(Section):
+    html_line_break: str
+    csv_test_fraction: Fraction
+    seed: int
+    sample_per_group: PositiveInt | None = None
+
+
+class CorpusIngestion(Section):
+    max_characters: PositiveInt | None = None
+
+
+class TemperaturesIngestion(Section):
+    date_format: str | None = None
+
+
+class ImdbValidation(Section):
+    min_reviews: PositiveInt
+    splits: Annotated[list[str], Field(min_length=1)]
+    max_label_imbalance: Annotated[float, Field(ge=0, lt=0.5)]
+    max_cross_split_duplicate_fraction: Annotated[float, Field(ge=0, le=1)]
+    max_within_split_duplicate_fraction: Annotated[float, Field(ge=0, le=1)]
+
+
+class CorpusValidation(Section):
+    sequence_length: PositiveInt
+    min_sequences: PositiveInt
+
+
+class TemperaturesValidation(Section):
+    min_days: PositiveInt
+    min_celsius: float
+    max_celsius: float
+    max_gap_days: PositiveInt
+
+    @model_validator(mode="after")
+    def _range(self) -> TemperaturesValidation:
+        if self.min_celsius >= self.max_celsius:
+            raise ValueError(f"min_celsius {self.min_celsius} must be below max_celsius {self.max_celsius}")
+        return self
+
+
+SECTIONS: dict[str, type[Section]] = {
+    "sentiment": Sentiment,
+    "forecasting": Forecasting,
+    "text_generation": TextGeneration,
+    "imdb_ingestion": ImdbIngestion,
+    "corpus_ingestion": CorpusIngestion,
+    "temperatures_ingestion": TemperaturesIngestion,
+    "imdb_validation": ImdbValidation,
+    "corpus_validation": CorpusValidation,
+    "temperatures_validation": TemperaturesValidation,
+}

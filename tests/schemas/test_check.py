@@ -1,0 +1,121 @@
+"""The parameters' schemas: every shipped configuration passes; each malformed value is named with its
+key path, value, rule and source, all of them in one error."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import pytest
+
+from rnn_pipelines.domains import DOMAINS
+from rnn_pipelines.schemas import ParameterError, check_parameters, problems, sections_of
+from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+
+CONF = Path(__file__).resolve().parents[2] / "conf"
+ALL = [key for domain in DOMAINS for key in domain.parameter_keys]
+
+
+def parameters(env: str) -> dict:
+    return ProjectConfigLoader(conf_source=str(CONF), env=env, **CONFIG_LOADER_ARGS)["parameters"]
+
+
+@pytest.mark.parametrize("env", ["local", "smoke", "gpu"])
+def test_every_shipped_configuration_passes(env: str) -> None:
+    assert problems(parameters(env), ALL, conf=CONF, env=env) == []
+
+
+def test_the_users_malformed_values_are_all_named_in_one_error() -> None:
+    """The five values of issue #19's table, given with --params at once."""
+    runtime = {
+        "sentiment.training.epochs": 0,
+        "sentiment.split.validation_size": 1.5,
+        "sentiment.tokenization.max_tokens": "abc",
+        "sentiment.training.batch_size": -4,
+        "forecasting.windowing.horizon": 0,
+    }
+    values = copy.deepcopy(parameters("smoke"))
+    for key, value in runtime.items():
+        section, group, name = key.split(".")
+        values[section][group][name] = value
+    with pytest.raises(ParameterError) as raised:
+        check_parameters(values, ["sentiment", "forecasting"], conf=CONF, env="smoke", runtime=runtime)
+    message = str(raised.value)
+    assert message.startswith("5 parameter problem(s); nothing was run:")
+    for line in (
+        "sentiment.training.epochs = 0: Input should be greater than 0 (from --params)",
+        "sentiment.split.validation_size = 1.5: Input should be less than 1 (from --params)",
+        "sentiment.tokenization.max_tokens = 'abc': Input should be a valid integer",
+        "sentiment.training.batch_size = -4: Input should be greater than 0 (from --params)",
+        "forecasting.windowing.horizon = 0: Input should be greater than 0 (from --params)",
+    ):
+        assert line in message
+
+
+def test_a_misspelt_key_is_named_with_its_file_and_a_suggestion(tmp_path: Path) -> None:
+    import shutil
+
+    conf = tmp_path / "conf"
+    shutil.copytree(CONF, conf)
+    file = conf / "base/parameters_sentiment.yml"
+    file.write_text(file.read_text().replace("early_stopping_patience: 2", "early_stoping_patience: 2"))
+    values = ProjectConfigLoader(conf_source=str(conf), env="smoke", **CONFIG_LOADER_ARGS)["parameters"]
+    found = problems(values, ["sentiment"], conf=conf, env="smoke")
+    assert (
+        "sentiment.training.early_stoping_patience: not a known key; did you mean 'early_stopping_patience'? "
+        "(from conf/base/parameters_sentiment.yml)" in found
+    )
+    assert "sentiment.training.early_stopping_patience: a required key is missing" in " ".join(found)
+
+
+def test_a_value_is_traced_to_the_environment_that_set_it() -> None:
+    values = copy.deepcopy(parameters("smoke"))
+    values["sentiment"]["training"]["epochs"] = 0  # as if conf/smoke said so: smoke sets epochs
+    assert problems(values, ["sentiment"], conf=CONF, env="smoke") == [
+        "sentiment.training.epochs = 0: Input should be greater than 0 "
+        "(from conf/smoke/parameters_sentiment.yml)"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("section", "change", "expected"),
+    [
+        ("forecasting", {"split": {"fractions": {"train": 0.8, "validation": 0.3}}}, "must stay below 1"),
+        ("forecasting", {"scaling": {"method": "robust"}}, "Input should be 'standard' or 'minmax'"),
+        ("sentiment", {"tokenization": {"truncate": "middle"}}, "Input should be 'pre' or 'post'"),
+        ("sentiment", {"training": {"distribution": "multiworker"}}, "'default' or 'mirrored'"),
+        ("sentiment", {"report": {"read_along": {"variant": "lsmt"}}}, "'lsmt' is not a variant"),
+        (
+            "sentiment",
+            {"hybrids": {"mix": {"blend": ["gru", "svm"]}}},
+            "['svm'] are neither variants nor nbsvm",
+        ),
+        ("sentiment", {"variants": {"lstm": {"layers": []}}}, "List should have at least 1 item"),
+        ("sentiment", {"variants": {"lstm": {"training": {"checkpoint_dir": "x"}}}}, "not a known key"),
+        ("temperatures_validation", {"min_celsius": 60.0}, "must be below max_celsius"),
+    ],
+)
+def test_rules_across_fields_and_known_values(section: str, change: dict, expected: str) -> None:
+    values = copy.deepcopy(parameters("local"))
+
+    def merge(target: dict, update: dict) -> None:
+        for key, value in update.items():
+            if isinstance(value, dict) and isinstance(target.get(key), dict) and key != "hybrids":
+                merge(target[key], value)
+            else:
+                target[key] = value
+
+    merge(values[section], change)
+    assert expected in " ".join(problems(values, [section]))
+
+
+def test_a_pipeline_is_checked_on_the_sections_its_nodes_read() -> None:
+    from rnn_pipelines.pipelines import forecasting, ingestion, validation
+
+    data = ingestion.create_pipeline() + validation.create_pipeline()
+    assert sections_of(data.only_nodes_with_tags("imdb")) == ["imdb_ingestion", "imdb_validation"]
+    assert sections_of(forecasting.create_pipeline(variants=["gru"], **{})) == [
+        "forecasting",
+        "temperatures_ingestion",
+        "temperatures_validation",
+    ]
