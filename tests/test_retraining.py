@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from pathlib import Path
@@ -124,7 +125,7 @@ def test_a_retraining_runs_its_own_session_under_the_lock_it_holds(tmp_path: Pat
     assert not retraining.held_here(tmp_path, "forecasting")
 
 
-def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path) -> None:
+def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path, caplog) -> None:
     import os
     import signal
     import subprocess
@@ -151,8 +152,10 @@ def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path) -> N
     holder.wait(timeout=30)
     stale = tmp_path / retraining.STATE_DIR / "forecasting.holder"
     assert f"pid {holder.pid} " in stale.read_text()
-    with retraining.locked(tmp_path, "forecasting"):
-        assert f"pid {os.getpid()} " in stale.read_text()
+    with caplog.at_level(logging.WARNING, logger="rnn_pipelines.retraining"):
+        with retraining.locked(tmp_path, "forecasting"):
+            assert f"pid {os.getpid()} " in stale.read_text()
+    assert f"Took over the stale lock of 'forecasting' (pid {holder.pid} since" in caplog.text
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan"])

@@ -151,6 +151,12 @@ def locked(
             f"(waited {wait_seconds:g} s). Try again when it has finished, or wait for it: "
             f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
         ) from error
+    if holder.exists():  # left by a holder that died without releasing (kill -9): the OS freed the lock
+        logger.warning(
+            "Took over the stale lock of '%s' (%s): that run stopped without releasing it",
+            pipeline,
+            holder.read_text(encoding="utf-8"),
+        )
     _HELD.add(path)
     try:
         holder.write_text(f"pid {os.getpid()} since {_now()}: {_command()}", encoding="utf-8")

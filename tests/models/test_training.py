@@ -75,3 +75,51 @@ def test_time_budget_stops_after_the_epoch_that_crosses_it(settings: dict) -> No
     unlimited = {**settings, "time_budget_minutes": None}
     _, _, summary = training.fit("unlimited", build, tiny_data(0), tiny_data(1), unlimited)
     assert summary["epochs_run"] == 5 and summary["stopped_by"] == "epochs"
+
+
+def crashing_data(batches_before_crash: int) -> object:
+    """Training batches that fail after ``batches_before_crash`` (a run killed in its second epoch)."""
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(64, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    served = {"batches": 0}
+
+    def batches():
+        for start in range(0, 64, 16):
+            served["batches"] += 1
+            if served["batches"] > batches_before_crash:
+                raise RuntimeError("killed")
+            yield x[start : start + 16], y[start : start + 16]
+
+    signature = (tf.TensorSpec((None, 4), tf.float32), tf.TensorSpec((None,), tf.float32))
+    return tf.data.Dataset.from_generator(batches, output_signature=signature)
+
+
+def wider() -> object:
+    import keras
+
+    inputs = keras.Input(shape=(4,))
+    hidden = keras.layers.Dense(3, activation="relu")(inputs)
+    model = keras.Model(inputs, keras.layers.Dense(1, activation="sigmoid")(hidden))
+    model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+@pytest.mark.parametrize(
+    ("again", "expected"), [(build, "resuming from"), (wider, "starting this variant afresh")]
+)
+def test_an_interrupted_fit_resumes_only_the_same_spec(
+    settings: dict, tmp_path: Path, caplog, again, expected
+) -> None:
+    settings = {**settings, "epochs": 3}
+    with pytest.raises(Exception, match="killed"):
+        training.fit("v", build, crashing_data(6), tiny_data(1), settings)  # dies in epoch 2
+    assert (tmp_path / "v" / "backup").exists()
+    with caplog.at_level(logging.INFO, logger="rnn_pipelines.models.training"):
+        _, curves, _ = training.fit("v", again, tiny_data(0), tiny_data(1), settings)
+    assert expected in caplog.text
+    # resumed: epochs 2 and 3 only; afresh: all three
+    assert len(curves["val_loss"]) == (2 if again is build else 3)
+    assert not (tmp_path / "v" / "backup").exists() and not (tmp_path / "v" / training.SPEC_FILE).exists()

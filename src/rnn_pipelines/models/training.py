@@ -7,7 +7,10 @@ line per epoch.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
+import shutil
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -94,6 +97,46 @@ def time_budget(name: str, minutes: float | None) -> Any:
     return TimeBudget()
 
 
+SPEC_FILE = "backup.spec.sha256"  # which model the resume state in backup/ belongs to
+
+
+def _without_names(config: Any) -> Any:
+    """A Keras config without layer names (numbered per process: ``lstm_3``)."""
+    if isinstance(config, dict):
+        return {k: _without_names(v) for k, v in config.items() if k != "name"}
+    if isinstance(config, list):
+        return [_without_names(v) for v in config]
+    return config
+
+
+def model_fingerprint(model: Any) -> str:
+    """sha256 of a compiled model's architecture and optimizer settings, whatever its layers are named."""
+    layers = [(type(layer).__name__, _without_names(layer.get_config())) for layer in model.layers]
+    optimizer = _without_names(model.optimizer.get_config()) if model.optimizer is not None else None
+    text = json.dumps([layers, optimizer], sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _drop_stale_backup(name: str, checkpoints: Path, model: Any) -> None:
+    """Resume only the model the backup was made of: a backup of another spec (the variant changed
+    since the run was interrupted) is removed and the variant starts afresh, with a log line."""
+    backup, spec_file = checkpoints / "backup", checkpoints / SPEC_FILE
+    current = model_fingerprint(model)
+    if backup.exists():
+        saved = spec_file.read_text(encoding="utf-8").strip() if spec_file.exists() else None
+        if saved != current:
+            logger.warning(
+                "%s: the resume state in %s belongs to another spec (the variant changed since the run was "
+                "interrupted); starting this variant afresh",
+                name,
+                backup,
+            )
+            shutil.rmtree(backup)
+        else:
+            logger.info("%s: resuming from %s", name, backup)
+    spec_file.write_text(current, encoding="utf-8")
+
+
 def fit(
     name: str,
     build: Callable[[], Any],
@@ -122,6 +165,7 @@ def fit(
         model = build()
     checkpoints = Path(training["checkpoint_dir"]) / name
     checkpoints.mkdir(parents=True, exist_ok=True)
+    _drop_stale_backup(name, checkpoints, model)
     budget = time_budget(name, training.get("time_budget_minutes"))
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=training["early_stopping_patience"], restore_best_weights=True
@@ -144,6 +188,7 @@ def fit(
         shuffle=False,  # the tf.data pipeline shuffles (seeded) itself
     )
     seconds = time.perf_counter() - start
+    (checkpoints / SPEC_FILE).unlink(missing_ok=True)  # the backup it described is gone too
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
     best_epoch = int(np.argmin(curves["val_loss"])) + 1
     summary = {
