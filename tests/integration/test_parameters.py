@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.integration.conftest import make_project_copy
 
 
@@ -45,3 +47,175 @@ def test_malformed_parameters_stop_the_run_before_any_work(tmp_path: Path) -> No
 
         with sqlite3.connect(database) as connection:
             assert connection.execute("select count(*) from runs").fetchone()[0] == 0
+
+
+# (pipeline, --params, what the message must say): every row a value a user can type wrong
+MALFORMED = [
+    (
+        "sentiment",
+        {"sentiment.training.epochs": 0},
+        "sentiment.training.epochs = 0: Input should be greater than 0",
+    ),
+    (
+        "sentiment",
+        {"sentiment.split.validation_size": 1.5},
+        "sentiment.split.validation_size = 1.5: Input should be less than 1",
+    ),
+    (
+        "sentiment",
+        {"sentiment.split.validation_size": 0},
+        "sentiment.split.validation_size = 0: Input should be greater than 0",
+    ),
+    (
+        "sentiment",
+        {"sentiment.tokenization.max_tokens": "abc"},
+        "sentiment.tokenization.max_tokens = 'abc': Input should be a valid integer",
+    ),
+    (
+        "sentiment",
+        {"sentiment.training.batch_size": -4},
+        "sentiment.training.batch_size = -4: Input should be greater than 0",
+    ),
+    (
+        "sentiment",
+        {"sentiment.training.learning_rate": 0},
+        "sentiment.training.learning_rate = 0: Input should be greater than 0",
+    ),
+    (
+        "sentiment",
+        {"sentiment.tokenization.truncate": "middle"},
+        "sentiment.tokenization.truncate = 'middle': Input should be 'pre' or 'post'",
+    ),
+    (
+        "sentiment",
+        {"sentiment.tokenization.standardize": "upper"},
+        "sentiment.tokenization.standardize = 'upper'",
+    ),
+    (
+        "sentiment",
+        {"sentiment.training.distribution": "tpu"},
+        "sentiment.training.distribution = 'tpu': Input should be 'default' or 'mirrored'",
+    ),
+    (
+        "sentiment",
+        {"sentiment.training.epoch": 3},
+        "sentiment.training.epoch: not a known key; did you mean 'epochs'?",
+    ),
+    (
+        "sentiment",
+        {"sentiment.training.early_stoping_patience": 3},
+        "did you mean 'early_stopping_patience'?",
+    ),
+    (
+        "sentiment",
+        {"sentiment.blending.folds": 1},
+        "sentiment.blending.folds = 1: Input should be greater than or equal to 2",
+    ),
+    ("sentiment", {"sentiment.nbsvm.C": "[]"}, "sentiment.nbsvm.C"),
+    (
+        "sentiment",
+        {"sentiment.export.require_beating_linear": "perhaps"},
+        "sentiment.export.require_beating_linear = 'perhaps': Input should be a valid boolean",
+    ),
+    ("sentiment", {"sentiment.report.read_along.variant": "lsmt"}, "'lsmt' is not a variant"),
+    (
+        "sentiment",
+        {"imdb_validation.max_label_imbalance": 0.7},
+        "imdb_validation.max_label_imbalance = 0.7: Input should be less than 0.5",
+    ),
+    (
+        "sentiment",
+        {"imdb_ingestion.sample_per_group": -1},
+        "imdb_ingestion.sample_per_group = -1: Input should be greater than 0",
+    ),
+    (
+        "forecasting",
+        {"forecasting.windowing.horizon": 0},
+        "forecasting.windowing.horizon = 0: Input should be greater than 0",
+    ),
+    (
+        "forecasting",
+        {"forecasting.windowing.sequence_length": -30},
+        "forecasting.windowing.sequence_length = -30",
+    ),
+    (
+        "forecasting",
+        {"forecasting.scaling.method": "robust"},
+        "forecasting.scaling.method = 'robust': Input should be 'standard' or 'minmax'",
+    ),
+    ("forecasting", {"forecasting.split.fractions.validation": 0.5}, "must stay below 1"),
+    (
+        "forecasting",
+        {"forecasting.baselines.ridge_alpha": -1},
+        "forecasting.baselines.ridge_alpha = -1: Input should be greater than or equal to 0",
+    ),
+    (
+        "forecasting",
+        {"forecasting.export.atol": 0},
+        "forecasting.export.atol = 0: Input should be greater than 0",
+    ),
+    ("forecasting", {"temperatures_validation.max_gap_days": 0}, "temperatures_validation.max_gap_days = 0"),
+    (
+        "text_generation",
+        {"text_generation.tokenization.level": "byte"},
+        "text_generation.tokenization.level = 'byte': Input should be 'char' or 'word'",
+    ),
+    (
+        "text_generation",
+        {"text_generation.split.validation_fraction": 1},
+        "text_generation.split.validation_fraction = 1: Input should be less than 1",
+    ),
+    (
+        "text_generation",
+        {"text_generation.sampling.top_k": -2},
+        "text_generation.sampling.top_k = -2: Input should be greater than or equal to 0",
+    ),
+    (
+        "text_generation",
+        {"text_generation.training.time_budget_minutes": 0},
+        "text_generation.training.time_budget_minutes = 0",
+    ),
+    (
+        "text_generation",
+        {"corpus_ingestion.max_characters": 0},
+        "corpus_ingestion.max_characters = 0: Input should be greater than 0",
+    ),
+]
+
+
+@pytest.fixture(scope="module")
+def session_project(tmp_path_factory) -> Path:
+    project = make_project_copy(tmp_path_factory.mktemp("parameters"))
+    champion = project / "data/06_models/sentiment/champion"
+    champion.mkdir(parents=True)
+    (champion / "champion.json").write_text('{"variant": "gru", "test_accuracy": 0.9}')
+    return project
+
+
+def _files(project: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(project)): p.read_bytes() for p in (project / "data").rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize(("pipeline", "params", "expected"), MALFORMED, ids=[str(r[1]) for r in MALFORMED])
+def test_every_malformed_parameter_stops_the_run_naming_key_and_rule(
+    session_project: Path, pipeline: str, params: dict, expected: str
+) -> None:
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from rnn_pipelines.schemas import ParameterError
+
+    bootstrap_project(session_project)
+    before = _files(session_project)
+    runtime: dict = {}  # as the CLI hands --params over: "a.b=1" becomes {"a": {"b": 1}}
+    for key, value in params.items():
+        *parents, last = key.split(".")
+        node = runtime
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[last] = value
+    with KedroSession.create(project_path=session_project, env="smoke", runtime_params=runtime) as session:
+        with pytest.raises(ParameterError) as raised:
+            session.run(pipeline_names=[pipeline])
+    assert expected in str(raised.value) and "(from --params)" in str(raised.value)
+    assert _files(session_project) == before  # nothing read in, written or promoted: the champion as it was
