@@ -31,6 +31,10 @@ class ProjectConfigLoader(OmegaConfigLoader):
         rule when the environment sets one (``conf/smoke``: caps on units and embedding width), so a
         variant added to ``conf/base`` runs in the smoke environment without being listed there."""
         config = super().__getitem__(key)
+        if key in ("globals", "airflow"):
+            from rnn_pipelines.schemas.check import check_file_config
+
+            check_file_config(key, config, Path(self.conf_source), self.env)
         if key == "parameters":
             from rnn_pipelines.models.builder import shrink_variants
 

@@ -119,3 +119,51 @@ def test_a_pipeline_is_checked_on_the_sections_its_nodes_read() -> None:
         "temperatures_ingestion",
         "temperatures_validation",
     ]
+
+
+def _copy(tmp_path: Path) -> Path:
+    import shutil
+
+    shutil.copytree(CONF, tmp_path / "conf")
+    return tmp_path / "conf"
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"),
+    [
+        ("source: melbourne", "source: sydney", "sources.temperatures.source = 'sydney': Input should be"),
+        ("source: melbourne", "source: csv", "source: csv needs csv.filepath"),
+        (
+            "days: 3650",
+            "days: -1",
+            "sources.temperatures.synthetic.days = -1: Input should be greater than 0",
+        ),
+    ],
+)
+def test_the_data_sources_in_globals_are_checked_when_the_configuration_loads(
+    tmp_path: Path, old: str, new: str, expected: str
+) -> None:
+    conf = _copy(tmp_path)
+    file = conf / "base/globals.yml"
+    file.write_text(file.read_text().replace(old, new))
+    with pytest.raises(ParameterError) as raised:
+        ProjectConfigLoader(conf_source=str(conf), env="local", **CONFIG_LOADER_ARGS)
+    assert expected in str(raised.value) and "(from conf/base/globals.yml)" in str(raised.value)
+
+
+def test_the_airflow_settings_are_checked_when_kedro_airflow_reads_them(tmp_path: Path) -> None:
+    conf = _copy(tmp_path)
+    file = conf / "base/airflow.yml"
+    file.write_text(
+        file.read_text().replace("max_active_runs: 1", "max_active_runs: 0").replace("retries:", "retris:")
+    )
+    loader = ProjectConfigLoader(conf_source=str(conf), env="local", **CONFIG_LOADER_ARGS)
+    loader.config_patterns["airflow"] = ["airflow*", "airflow/**"]  # what kedro-airflow adds
+    with pytest.raises(ParameterError) as raised:
+        loader["airflow"]
+    message = str(raised.value)
+    assert (
+        "airflow: default.max_active_runs = 0: Input should be greater than 0 (from conf/base/airflow.yml)"
+        in message
+    )
+    assert "airflow: default.retris = 1: not a known key" in message

@@ -157,3 +157,36 @@ def sections_of(pipeline: Any) -> list[str]:
         if domain.name in namespaces or domain.data in tags:
             sections += [f"{domain.data}_ingestion", f"{domain.data}_validation"]
     return sections
+
+
+def check_file_config(name: str, config: Mapping[str, Any], conf: Path, env: str | None) -> None:
+    """Check ``globals`` (its ``sources``) or ``airflow`` (every DAG block) as the config loader reads it;
+    ``ParameterError`` names the key, the value, the rule and the file."""
+    from rnn_pipelines.schemas.models import DagSettings, Globals
+
+    blocks = (
+        {name: (Globals, config)} if name == "globals" else {k: (DagSettings, v) for k, v in config.items()}
+    )
+    files = [
+        (str(file.relative_to(conf.parent)), yaml.safe_load(file.read_text()) or {})
+        for folder in ([env] if env and env != "base" else []) + ["base"]
+        for file in sorted((conf / folder).glob(f"{name}*.yml"))
+    ]
+    lines = []
+    for block, (model, value) in blocks.items():
+        try:
+            model.model_validate(value)
+        except ValidationError as error:
+            for issue in error.errors():
+                loc = tuple(issue["loc"]) if name == "globals" else (block, *issue["loc"])
+                key = ".".join(str(p) for p in loc)
+                where = next(
+                    (f for f, tree in files if _lookup(tree, loc) is not MISSING), f"conf/*/{name}.yml"
+                )
+                message = "not a known key" if issue["type"] == "extra_forbidden" else issue["msg"]
+                message = message.removeprefix("Value error, ")
+                lines.append(f"{name}: {key} = {issue.get('input')!r}: {message} (from {where})")
+    if lines:
+        raise ParameterError(
+            f"{len(lines)} problem(s) in {name}.yml:\n" + "\n".join(f"  - {line}" for line in lines)
+        )

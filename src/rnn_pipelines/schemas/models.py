@@ -292,6 +292,55 @@ class TemperaturesValidation(Section):
         return self
 
 
+# ---- globals.yml: where the raw data comes from ----
+class CsvSeries(Section):
+    filepath: str | None = None
+    date_column: str
+    value_column: str
+
+
+class SyntheticSeries(Section):
+    days: PositiveInt
+    start: dt.date | str
+    seed: int
+
+
+class TemperatureSource(Section):
+    source: Literal["melbourne", "csv", "synthetic"]
+    csv: CsvSeries
+    synthetic: SyntheticSeries
+
+    @model_validator(mode="after")
+    def _csv_path(self) -> TemperatureSource:
+        if self.source == "csv" and not self.csv.filepath:
+            raise ValueError("source: csv needs csv.filepath (the station file)")
+        return self
+
+
+class Sources(Section):
+    imdb: str | None = None
+    corpus: str | None = None
+    temperatures: TemperatureSource
+
+
+class Globals(BaseModel):
+    """``globals.yml``: its ``sources`` are checked; other globals are free-form values."""
+
+    model_config = ConfigDict(extra="allow")
+    sources: Sources
+
+
+# ---- airflow.yml: the DAGs' settings (``default`` and a block per generated pipeline) ----
+class DagSettings(Section):
+    schedule: str | None = None
+    start_date: list[int] | None = None
+    catchup: bool | None = None
+    max_active_runs: PositiveInt | None = None
+    lock_wait: Annotated[float, Field(ge=0)] | None = None
+    retries: NonNegativeInt | None = None
+    retry_delay: Annotated[float, Field(ge=0)] | None = None
+
+
 SECTIONS: dict[str, type[Section]] = {
     "sentiment": Sentiment,
     "forecasting": Forecasting,
