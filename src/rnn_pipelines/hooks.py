@@ -28,6 +28,19 @@ def active_config_loader() -> Any | None:
     return _ACTIVE.get("config_loader")
 
 
+def restore_user_tracking_uri() -> None:
+    """Put back the user's own ``MLFLOW_TRACKING_URI`` (or its absence), as ``ProjectConfigLoader`` saw it
+    before kedro-mlflow's set-up exported the project's: a run that stops in ``before_pipeline_run``
+    gets no ``after_pipeline_run`` or ``on_pipeline_error`` to do it."""
+    import os
+
+    user = getattr(active_config_loader(), "user_tracking_uri", None)
+    if user is None:
+        os.environ.pop("MLFLOW_TRACKING_URI", None)
+    else:
+        os.environ["MLFLOW_TRACKING_URI"] = user
+
+
 class CloseMlflowRunHook:
     """Leaves MLflow as the session found it when ``kedro run`` ends, so a second session in the same
     process (tests, notebooks, orchestrators) tracks into its own project.
@@ -100,6 +113,7 @@ class PipelineLockHook:
                     self._locks.enter_context(locked(project, domain, wait, kind="run"))
         except BaseException:
             self._release()
+            restore_user_tracking_uri()
             raise
 
     def _release(self) -> None:
@@ -126,10 +140,14 @@ class ParameterCheckHook:
 
         from rnn_pipelines.schemas import check_parameters, sections_of
 
-        check_parameters(
-            catalog.load("parameters"),
-            sections_of(pipeline),
-            conf=Path(run_params["project_path"]) / settings.CONF_SOURCE,
-            env=run_params.get("env"),
-            runtime=run_params.get("runtime_params"),
-        )
+        try:
+            check_parameters(
+                catalog.load("parameters"),
+                sections_of(pipeline),
+                conf=Path(run_params["project_path"]) / settings.CONF_SOURCE,
+                env=run_params.get("env"),
+                runtime=run_params.get("runtime_params"),
+            )
+        except Exception:
+            restore_user_tracking_uri()  # the session stops here: leave the process as it was
+            raise

@@ -218,4 +218,5 @@ def test_every_malformed_parameter_stops_the_run_naming_key_and_rule(
         with pytest.raises(ParameterError) as raised:
             session.run(pipeline_names=[pipeline])
     assert expected in str(raised.value) and "(from --params)" in str(raised.value)
+    assert "MLFLOW_TRACKING_URI" not in os.environ  # the process is left as the session found it
     assert _files(session_project) == before  # nothing read in, written or promoted: the champion as it was
