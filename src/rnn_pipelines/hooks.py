@@ -129,6 +129,18 @@ class PipelineLockHook:
         self._release()
 
 
+def _check_layers(parameters: dict[str, Any], sections: list[str]) -> None:
+    """Every variant's layers against Keras (known layer types, their arguments' names), before the
+    first node: the ``check_variants`` node checks them again with the vocabulary's sizes."""
+    from rnn_pipelines.domains import BY_NAME
+    from rnn_pipelines.models.builder import validate_spec
+
+    for section in sections:
+        if section in BY_NAME:
+            for variant, spec in parameters[section]["variants"].items():
+                validate_spec(variant, spec, {"Embedding": {"input_dim": 2}})  # sizes come from the data
+
+
 class ParameterCheckHook:
     """Checks the parameters a run reads against their schemas (``rnn_pipelines.schemas``) before any
     node runs, any lock is taken or any MLflow run opens: one ``ParameterError`` lists every problem,
@@ -140,14 +152,16 @@ class ParameterCheckHook:
 
         from rnn_pipelines.schemas import check_parameters, sections_of
 
+        parameters, sections = catalog.load("parameters"), sections_of(pipeline)
         try:
             check_parameters(
-                catalog.load("parameters"),
-                sections_of(pipeline),
+                parameters,
+                sections,
                 conf=Path(run_params["project_path"]) / settings.CONF_SOURCE,
                 env=run_params.get("env"),
                 runtime=run_params.get("runtime_params"),
             )
+            _check_layers(parameters, sections)
         except Exception:
             restore_user_tracking_uri()  # the session stops here: leave the process as it was
             raise
