@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -47,3 +50,24 @@ def smoke_project(tmp_path_factory, mirror: Path) -> Path:
     project = make_project_copy(tmp_path_factory.mktemp("sentiment"))
     run_smoke(project)
     return project
+
+
+def quiet_env() -> dict[str, str]:
+    """The environment for a project command in a subprocess: no telemetry prompt, quiet TensorFlow,
+    and no tracking URI inherited from another project's session."""
+    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    env.pop("MLFLOW_TRACKING_URI", None)
+    return env
+
+
+def kedro(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """``kedro <args>`` in ``project``, its output captured (the exit code is the caller's to check)."""
+    return subprocess.run(
+        [sys.executable, "-m", "kedro", *args],
+        cwd=project,
+        env=quiet_env(),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )

@@ -4,34 +4,22 @@ read, trained or written, and no MLflow run is opened."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import make_project_copy
+from tests.integration.conftest import kedro, make_project_copy
 
 
 def test_malformed_parameters_stop_the_run_before_any_work(tmp_path: Path) -> None:
     project = make_project_copy(tmp_path)
-    run = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "kedro",
-            "run",
-            "--pipeline=forecasting",
-            "--env=smoke",
-            "--params",
-            "forecasting.windowing.horizon=0,forecasting.training.epochs=0",
-        ],
-        cwd=project,
-        env={**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    run = kedro(
+        project,
+        "run",
+        "--pipeline=forecasting",
+        "--env=smoke",
+        "--params",
+        "forecasting.windowing.horizon=0,forecasting.training.epochs=0",
     )
     output = " ".join((run.stdout + run.stderr).split())  # Kedro's console wraps long lines
     assert run.returncode != 0

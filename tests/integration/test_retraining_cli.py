@@ -4,7 +4,6 @@ leaves the champion and the last successful fingerprint alone."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -12,15 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import make_project_copy
+from tests.integration.conftest import kedro, make_project_copy, quiet_env
 
 COMMAND = [sys.executable, "-m", "rnn_pipelines", "retrain", "forecasting", "--env", "smoke"]
 
 
 def start(project: Path, name: str) -> tuple[subprocess.Popen, Path, Path]:
     """Start a retraining with its output in files (a full pipe would stall it)."""
-    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    env.pop("MLFLOW_TRACKING_URI", None)
+    env = quiet_env()
     out, err = project.parent / f"{name}.out", project.parent / f"{name}.err"
     with out.open("w") as stdout, err.open("w") as stderr:
         process = subprocess.Popen(COMMAND, cwd=project, env=env, stdout=stdout, stderr=stderr, text=True)
@@ -52,15 +50,7 @@ def test_two_retrainings_started_together_one_runs_the_other_refuses(project: Pa
         if state_file.exists() and json.loads(state_file.read_text()).get("pending"):
             break
         time.sleep(0.2)
-    manual = subprocess.run(
-        [sys.executable, "-m", "kedro", "run", "--pipeline=forecasting_training", "--env=smoke"],
-        cwd=project,
-        env={**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    manual = kedro(project, "run", "--pipeline=forecasting_training", "--env=smoke", timeout=300)
     (first_rc, first_out, first_err), (second_rc, _, second_err) = finish(first), finish(second)
     assert first_rc == 0, first_err[-3000:]
     assert "retraining forecasting: changed: no successful retraining yet" in first_out

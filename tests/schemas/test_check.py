@@ -166,4 +166,7 @@ def test_the_airflow_settings_are_checked_when_kedro_airflow_reads_them(tmp_path
         "airflow: default.max_active_runs = 0: Input should be greater than 0 (from conf/base/airflow.yml)"
         in message
     )
-    assert "airflow: default.retris = 1: not a known key" in message
+    assert (
+        "airflow: default.retris: not a known key; did you mean 'retries'? (from conf/base/airflow.yml)"
+        in message
+    )

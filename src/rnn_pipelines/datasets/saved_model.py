@@ -150,8 +150,8 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
 
     @staticmethod
     def _active_runs(variant_run_id: str | None) -> dict[str, Any]:
-        """The pipeline's MLflow run and the model logged in the candidate's nested run (its id is in
-        the record: the pipeline's own output, not a search by name)."""
+        """The pipeline's MLflow run, and the model logged in the candidate's nested run (whose id the
+        record already holds: the pipeline's own output, not a search by name)."""
         import mlflow
 
         if mlflow.active_run() is None:
@@ -159,7 +159,6 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         nested = mlflow.get_run(variant_run_id) if variant_run_id else None
         return {
             "mlflow_run_id": mlflow.active_run().info.run_id,
-            "mlflow_variant_run_id": variant_run_id,
             "mlflow_model_uri": nested.data.tags.get("model_uri") if nested else None,
         }
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import difflib
 import typing
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -56,12 +57,12 @@ def _lookup(tree: Any, path: Iterable[Any]) -> Any:
     return tree
 
 
-def _sources(conf: Path, env: str | None) -> list[tuple[str, Any]]:
-    """The parameters files a value may come from, the last word first: the run's environment, then
+def _sources(conf: Path, env: str | None, pattern: str = "parameters*.yml") -> list[tuple[str, Any]]:
+    """The configuration files a value may come from, the last word first: the run's environment, then
     base."""
     found = []
     for folder in [env, "base"] if env and env != "base" else ["base"]:
-        for file in sorted((conf / folder).glob("parameters*.yml")):
+        for file in sorted((conf / folder).glob(pattern)):
             found.append((f"{file.relative_to(conf.parent)}", yaml.safe_load(file.read_text()) or {}))
     return found
 
@@ -86,6 +87,39 @@ def _origin(path: tuple[Any, ...], sources: list[tuple[str, Any]]) -> str:
     return "no file: a required key"
 
 
+def _issues(
+    model: type[BaseModel],
+    value: Any,
+    prefix: tuple[Any, ...],
+    read_sources: Callable[[], list[tuple[str, Any]]],
+) -> list[str]:
+    """One line per way ``value`` breaks ``model``: the key path below ``prefix``, the value, the rule,
+    and the source that set it (an unknown key with the closest known one). The configuration files
+    are read (``read_sources``) only when there is a problem to trace."""
+    try:
+        model.model_validate(value)
+    except ValidationError as error:
+        sources = read_sources()
+        lines = []
+        for issue in error.errors():
+            loc = tuple(issue["loc"])
+            path = (*prefix, *loc)
+            key = ".".join(str(p) for p in path)
+            where = _origin(path, sources) if sources else "the parameters"
+            if issue["type"] == "extra_forbidden":
+                known = _fields_at(model, loc[:-1])
+                close = difflib.get_close_matches(str(loc[-1]), known, n=1)
+                hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
+                lines.append(f"{key}: not a known key{hint} (from {where})")
+            elif issue["type"] == "missing":
+                lines.append(f"{key}: a required key is missing (conf/base sets every one)")
+            else:
+                message = issue["msg"].removeprefix("Value error, ")
+                lines.append(f"{key} = {issue.get('input')!r}: {message} (from {where})")
+        return lines
+    return []
+
+
 def problems(
     parameters: Mapping[str, Any],
     sections: Iterable[str],
@@ -95,8 +129,12 @@ def problems(
     runtime: Mapping[str, Any] | None = None,
 ) -> list[str]:
     """Every problem of ``sections`` of ``parameters``, one line each, naming the file it came from."""
-    sources = [("--params", _unflatten(runtime))] if runtime else []
-    sources += _sources(conf, env) if conf is not None else []
+
+    @cache
+    def sources() -> list[tuple[str, Any]]:
+        found = [("--params", _unflatten(runtime))] if runtime else []
+        return found + (_sources(conf, env) if conf is not None else [])
+
     lines = []
     for section in sections:
         model = SECTIONS[section]
@@ -104,25 +142,7 @@ def problems(
         if value is MISSING:
             lines.append(f"{section}: the section is missing (expected in conf/base/parameters_*.yml)")
             continue
-        try:
-            model.model_validate(value)
-        except ValidationError as error:
-            for issue in error.errors():
-                loc = tuple(issue["loc"])
-                path = (section, *loc)
-                key = ".".join(str(p) for p in path)
-                where = _origin(path, sources) if sources else "the parameters"
-                if issue["type"] == "extra_forbidden":
-                    known = _fields_at(model, loc[:-1])
-                    close = difflib.get_close_matches(str(loc[-1]), known, n=1)
-                    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
-                    lines.append(f"{key}: not a known key{hint} (from {where})")
-                    continue
-                if issue["type"] == "missing":
-                    lines.append(f"{key}: a required key is missing (conf/base sets every one)")
-                    continue
-                message = issue["msg"].removeprefix("Value error, ")
-                lines.append(f"{key} = {issue.get('input')!r}: {message} (from {where})")
+        lines += _issues(model, value, (section,), sources)
     return lines
 
 
@@ -167,25 +187,12 @@ def check_file_config(name: str, config: Mapping[str, Any], conf: Path, env: str
     blocks = (
         {name: (Globals, config)} if name == "globals" else {k: (DagSettings, v) for k, v in config.items()}
     )
-    files = [
-        (str(file.relative_to(conf.parent)), yaml.safe_load(file.read_text()) or {})
-        for folder in ([env] if env and env != "base" else []) + ["base"]
-        for file in sorted((conf / folder).glob(f"{name}*.yml"))
+    sources = cache(lambda: _sources(conf, env, f"{name}*.yml"))
+    lines = [
+        f"{name}: {line}"
+        for block, (model, value) in blocks.items()
+        for line in _issues(model, value, () if name == "globals" else (block,), sources)
     ]
-    lines = []
-    for block, (model, value) in blocks.items():
-        try:
-            model.model_validate(value)
-        except ValidationError as error:
-            for issue in error.errors():
-                loc = tuple(issue["loc"]) if name == "globals" else (block, *issue["loc"])
-                key = ".".join(str(p) for p in loc)
-                where = next(
-                    (f for f, tree in files if _lookup(tree, loc) is not MISSING), f"conf/*/{name}.yml"
-                )
-                message = "not a known key" if issue["type"] == "extra_forbidden" else issue["msg"]
-                message = message.removeprefix("Value error, ")
-                lines.append(f"{name}: {key} = {issue.get('input')!r}: {message} (from {where})")
     if lines:
         raise ParameterError(
             f"{len(lines)} problem(s) in {name}.yml:\n" + "\n".join(f"  - {line}" for line in lines)

@@ -123,6 +123,7 @@ def create_pipeline(release: Release, variants: Iterable[str] = (), **parameters
                 }
                 | _named(dict(release.rescore_inputs) | dict(release.record_inputs), domain, rows)
                 | {f"{nodes.RUN_PREFIX}{c}": f"{domain}.{c}.mlflow_run" for c in rows["candidates"]}
+                # the checks' reports: read only so that the blessing waits for them
                 | {f"after_{s.name}": _named(s.outputs, domain, rows) for s in release.checks},
                 f"{domain}.blessing",
                 name="bless",
