@@ -224,3 +224,26 @@ def test_every_malformed_parameter_stops_the_run_naming_key_and_rule(
     assert "(from --params)" in str(raised.value) or raised.type is ModelSpecError
     assert "MLFLOW_TRACKING_URI" not in os.environ  # the process is left as the session found it
     assert _files(session_project) == before  # nothing read in, written or promoted: the champion as it was
+
+
+def test_a_window_longer_than_a_split_part_stops_at_the_split_naming_parts_and_keys(
+    session_project: Path,
+) -> None:
+    """The one rule that depends on the data (the parts' lengths): checked as the series is split,
+    before any part, window or model is written."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    from rnn_pipelines.schemas import ParameterError
+
+    bootstrap_project(session_project)
+    runtime = {"forecasting": {"windowing": {"sequence_length": 80}}}  # smoke: 730 days, parts of 73
+    with KedroSession.create(project_path=session_project, env="smoke", runtime_params=runtime) as session:
+        with pytest.raises(ParameterError) as raised:
+            session.run(pipeline_names=["forecasting"])
+    message = str(raised.value)
+    assert "sequence_length + forecasting.windowing.horizon = 80 + 1 = 81 days must fit" in message
+    assert "validation: 73 days" in message and "test: 73 days" in message
+    for written in ("03_primary/forecasting", "05_model_input/forecasting", "06_models/forecasting"):
+        assert not [p for p in (session_project / "data" / written).rglob("*") if p.is_file()], written
+    assert not (session_project / "data/08_reporting/retraining/forecasting.holder").exists()

@@ -29,7 +29,9 @@ def test_no_window_crosses_a_split() -> None:
         np.where(dates <= "2000-03-31", 0, np.where(dates <= "2000-04-30", 1000, 2000))
         + np.arange(len(dates)) % 7
     )
-    train, validation, test = nodes.split_series(pd.DataFrame({"date": dates, "temp_c": values}), SPLIT)
+    train, validation, test = nodes.split_series(
+        pd.DataFrame({"date": dates, "temp_c": values}), SPLIT, WINDOWING
+    )
     scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
     windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
     for name, low in (("train", 0), ("validation", 1000), ("test", 2000)):
@@ -44,14 +46,14 @@ def test_scaler_statistics_come_from_the_train_part_only() -> None:
     spiked.loc[spiked.index[-3], "temp_c"] = 500.0  # a test-period spike
     scalers = []
     for table in (calm, spiked):
-        train, _, _ = nodes.split_series(table, SPLIT)
+        train, _, _ = nodes.split_series(table, SPLIT, WINDOWING)
         scalers.append(nodes.fit_scaler(train, {"method": "standard"}))
     assert scalers[0] == scalers[1]
 
 
 def baselines_for(values) -> dict:
     table = series_table(values)
-    train, validation, test = nodes.split_series(table, SPLIT)
+    train, validation, test = nodes.split_series(table, SPLIT, WINDOWING)
     scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
     windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
     return nodes.evaluate_baselines(windows, train, validation, test, scaler, {"ridge_alpha": 1.0})
@@ -82,3 +84,19 @@ def test_best_forecaster_is_chosen_on_validation_not_test() -> None:
     best = skeleton.select(comparison, release=DOMAIN)
     assert best["variant"] == "lstm"
     assert best["improvement_over_persistence"] == pytest.approx(1 - 2.0 / 2.2)
+
+
+def test_a_window_longer_than_a_split_part_is_refused_naming_the_parameters_and_the_part() -> None:
+    from rnn_pipelines.schemas import ParameterError
+
+    table = series_table(np.arange(152.0))  # 2000-01-01 … 2000-05-31: validation (April) holds 30 days
+    with pytest.raises(ParameterError) as refused:
+        nodes.split_series(table, SPLIT, {**WINDOWING, "sequence_length": 28, "horizon": 3})
+    message = str(refused.value)
+    assert "forecasting.windowing.sequence_length + forecasting.windowing.horizon = 28 + 3 = 31" in message
+    assert "validation: 30 days (2000-04-01 to 2000-04-30)" in message
+    assert "train:" not in message  # the parts that hold a window are not named
+    train, validation, test = nodes.split_series(
+        table, SPLIT, {**WINDOWING, "sequence_length": 28, "horizon": 2}
+    )
+    assert len(validation) == 30 and len(train) == 91 and len(test) == 31

@@ -79,7 +79,12 @@ def report(variants: list[str], parameters: Mapping[str, Any]) -> tuple[Step, ..
 DOMAIN = Release(
     name="forecasting",
     prepare=(
-        Step(split_series, ["temperatures", "params:forecasting.split"], SPLITS, "split_series"),
+        Step(
+            split_series,
+            ["temperatures", "params:forecasting.split", "params:forecasting.windowing"],
+            SPLITS,
+            "split_series",
+        ),
         Step(
             fit_scaler,
             ["forecasting.train", "params:forecasting.scaling"],

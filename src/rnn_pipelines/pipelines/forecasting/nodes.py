@@ -16,24 +16,53 @@ SPLITS = ("train", "validation", "test")
 
 
 def split_series(
-    temperatures: pd.DataFrame, options: dict[str, Any]
+    temperatures: pd.DataFrame, options: dict[str, Any], windowing: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Fill missing days, then split chronologically (dates for Melbourne, fractions otherwise).
 
     Args:
         temperatures: The validated ``date, temp_c`` table.
         options: ``train_end``, ``validation_end`` (dates) and ``fractions`` (``train``, ``validation``).
+        windowing: ``sequence_length`` and ``horizon``: every part must hold at least one window.
 
     Returns:
         ``train``, ``validation`` and ``test`` parts: ``date, temp_c, filled``.
+
+    Raises:
+        ParameterError: A part is shorter than ``sequence_length + horizon`` (the rule depends on the
+            series, so it is checked here, before any part is written).
     """
     daily = series.regularise_daily(temperatures)
-    return series.split_by_date(
+    parts = series.split_by_date(
         daily,
         train_end=str(options["train_end"]),
         validation_end=str(options["validation_end"]),
         fractions=options["fractions"],
     )
+    check_window_fits(dict(zip(SPLITS, parts, strict=True)), windowing)
+    return parts
+
+
+def check_window_fits(parts: dict[str, pd.DataFrame], windowing: dict[str, Any]) -> None:
+    """``sequence_length + horizon`` days fit in every split part, or one error names them all."""
+    from rnn_pipelines.schemas import ParameterError
+
+    length, horizon = windowing["sequence_length"], windowing["horizon"]
+    span = length + horizon
+    short = [
+        f"{name}: {len(part)} days"
+        + (f" ({part['date'].min().date()} to {part['date'].max().date()})" if len(part) else "")
+        for name, part in parts.items()
+        if len(part) < span
+    ]
+    if short:
+        raise ParameterError(
+            f"forecasting.windowing.sequence_length + forecasting.windowing.horizon = {length} + {horizon}"
+            f" = {span} days must fit in every split part, but these are shorter: {'; '.join(short)}. "
+            "Shorten the window, or give the part more days (forecasting.split.train_end / validation_end "
+            "for a series that spans those dates, forecasting.split.fractions otherwise). "
+            "No part was written."
+        )
 
 
 def fit_scaler(train: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
