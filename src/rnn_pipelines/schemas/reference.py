@@ -1,4 +1,4 @@
-"""The parameters reference, generated from the schemas (the README's "Parameters reference" is this
+"""The configuration reference, generated from the schemas (the README's "Parameters reference" is this
 output: ``python -m rnn_pipelines.schemas`` prints it; a test keeps the two equal)."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rnn_pipelines.schemas.models import SECTIONS
+from rnn_pipelines.schemas.models import SECTIONS, DagSettings, Sources
 
 START, END = "<!-- parameters reference: start -->", "<!-- parameters reference: end -->"
 
@@ -71,10 +71,19 @@ def _rows(model: type[BaseModel], prefix: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def _table(rows: list[tuple[str, str, str]]) -> list[str]:
+    return ["| key | type and rule | default |", "|---|---|---|"] + [
+        f"| `{key}` | {kind} | {default} |" for key, kind, default in rows
+    ]
+
+
 def reference() -> str:
-    """Every key of every parameters section: its type and rule, and whether it must be set."""
-    lines = [START, "", "| key | type and rule | default |", "|---|---|---|"]
-    for section, model in SECTIONS.items():
-        for key, kind, default in _rows(model, f"{section}."):
-            lines.append(f"| `{key}` | {kind} | {default} |")
-    return "\n".join([*lines, "", END])
+    """Every key of every parameters section, of ``globals.yml``'s data sources and of ``airflow.yml``:
+    its type and rule, and whether it must be set."""
+    parameters = [row for section, model in SECTIONS.items() for row in _rows(model, f"{section}.")]
+    lines = [START, "", "`conf/<env>/parameters_*.yml`:", "", *_table(parameters), ""]
+    lines += ["`conf/<env>/globals.yml` (where the raw data comes from):", ""]
+    lines += [*_table(_rows(Sources, "sources.")), ""]
+    lines += ["`conf/<env>/airflow.yml` (`default`, or a block named after a generated DAG's pipeline):", ""]
+    lines += [*_table(_rows(DagSettings, "default.")), "", END]
+    return "\n".join(lines)
