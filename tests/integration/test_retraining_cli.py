@@ -16,12 +16,12 @@ from tests.integration.conftest import kedro, make_project_copy, quiet_env
 COMMAND = [sys.executable, "-m", "rnn_pipelines", "retrain", "forecasting", "--env", "smoke"]
 
 
-def start(project: Path, name: str) -> tuple[subprocess.Popen, Path, Path]:
-    """Start a retraining with its output in files (a full pipe would stall it)."""
+def start(project: Path, name: str, command: list[str] = COMMAND) -> tuple[subprocess.Popen, Path, Path]:
+    """Start a retraining (or ``command``) with its output in files (a full pipe would stall it)."""
     env = quiet_env()
     out, err = project.parent / f"{name}.out", project.parent / f"{name}.err"
     with out.open("w") as stdout, err.open("w") as stderr:
-        process = subprocess.Popen(COMMAND, cwd=project, env=env, stdout=stdout, stderr=stderr, text=True)
+        process = subprocess.Popen(command, cwd=project, env=env, stdout=stdout, stderr=stderr, text=True)
     return process, out, err
 
 
@@ -67,6 +67,38 @@ def test_two_retrainings_started_together_one_runs_the_other_refuses(project: Pa
         assert (champion / "saved_model.pb").exists()
     state = json.loads((project / "data/08_reporting/retraining/forecasting.json").read_text())
     assert [h["outcome"] for h in state["history"]] == ["retrained"] and not lock.exists()
+
+
+def test_runs_of_two_different_pipelines_run_side_by_side(project: Path) -> None:
+    # the store exists by now (the first test made it): two domains share it, each with its own lock
+    started_ms = int(time.time() * 1000)
+    runs = {
+        pipeline: start(
+            project, pipeline, [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}", "--env=smoke"]
+        )
+        for pipeline in ("forecasting", "text_generation")
+    }
+    deadline = time.monotonic() + 300
+    holders = [project / f"data/08_reporting/retraining/{pipeline}.holder" for pipeline in runs]
+    both_held = False
+    while not both_held and time.monotonic() < deadline and all(r[0].poll() is None for r in runs.values()):
+        both_held = all(holder.exists() for holder in holders)
+        time.sleep(0.1)
+    finished = {pipeline: finish(started) for pipeline, started in runs.items()}
+    for pipeline, (returncode, out, err) in finished.items():
+        assert returncode == 0, f"{pipeline}: {(out + err)[-3000:]}"
+        assert "Another run of" not in out + err
+    assert both_held  # each took its own pipeline's lock while the other held its own
+    assert not any(holder.exists() for holder in holders)
+    import sqlite3
+
+    with sqlite3.connect(project / "mlflow/mlflow.db") as connection:
+        statuses = connection.execute(
+            "select name, status from runs where start_time >= ? and run_uuid not in"
+            " (select run_uuid from tags where key = 'mlflow.parentRunId')",
+            (started_ms,),
+        ).fetchall()
+    assert sorted(statuses) == [("forecasting", "FINISHED"), ("text_generation", "FINISHED")]
 
 
 def test_a_training_crash_leaves_the_champion_and_the_last_fingerprint(project: Path) -> None:
