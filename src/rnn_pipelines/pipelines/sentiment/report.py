@@ -117,6 +117,16 @@ def describe_run_inputs(
     return provenance
 
 
+def read_prefixes(model: Any, tokens: Any, sequence_length: int) -> np.ndarray:
+    """P(positive) after each token: the model reads every prefix of ``tokens`` (right-padded, so the
+    mask hides the rest); the value at token *i* is what it concludes from the first *i* tokens."""
+    tokens = list(tokens)[:sequence_length]
+    prefixes = np.zeros((len(tokens), sequence_length), dtype=np.int32)
+    for i in range(len(tokens)):
+        prefixes[i, : i + 1] = tokens[: i + 1]
+    return model.predict(prefixes, verbose=0).ravel().astype(float)
+
+
 def read_along(
     model: Any, tokenizer: dict[str, Any], test: pd.DataFrame, options: dict[str, Any]
 ) -> tuple[Any, list[dict[str, Any]]]:
@@ -146,10 +156,7 @@ def read_along(
     readings = []
     for row in chosen[: options["reviews"]]:
         tokens = ids[row.name]
-        prefixes = np.zeros((len(tokens), tokenizer["sequence_length"]), dtype=np.int32)
-        for i in range(len(tokens)):
-            prefixes[i, : i + 1] = tokens[: i + 1]
-        probabilities = model.predict(prefixes, verbose=0).ravel().astype(float)
+        probabilities = read_prefixes(model, tokens, tokenizer["sequence_length"])
         readings.append(
             {
                 "review_id": str(row["review_id"]),
