@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -70,4 +74,67 @@ def kedro(project: Path, *args: str, timeout: float = 600) -> subprocess.Complet
         text=True,
         timeout=timeout,
         check=False,
+    )
+
+
+def registered_champion(project: Path, name: str) -> Any:
+    """``mlflow.pyfunc.load_model("models:/<name>@champion")`` from the project's store, loaded as a user
+    would (the process's tracking URI left as it was)."""
+    import mlflow
+
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(f"sqlite:///{project}/mlflow/mlflow.db")
+    try:
+        return mlflow.pyfunc.load_model(f"models:/{name}@champion")
+    finally:
+        mlflow.set_tracking_uri(previous)
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextlib.contextmanager
+def http_server(command: list[str], health: str, env: dict[str, str] | None = None, wait: float = 180):
+    """Start ``command`` (a server), wait until ``health`` answers, yield, then stop it."""
+    import requests
+
+    log = tempfile.TemporaryFile(mode="w+")
+    process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, text=True, env=env)
+    deadline = time.monotonic() + wait
+    try:
+        while True:
+            if process.poll() is not None:
+                log.seek(0)
+                pytest.fail(f"{command[:4]} exited: {log.read()[-2000:]}")
+            try:
+                if requests.get(health, timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"{command[:4]} did not answer {health} within {wait:.0f} s")
+            time.sleep(0.5)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def parent_run(runs: list[Any], pipeline: str) -> Any:
+    """The first pipeline run of ``pipeline`` among MLflow ``runs`` (its name tells runs apart now:
+    ``<pipeline> · <selected> · <score> · <time>``; kedro-mlflow's ``pipeline_names`` tag says which)."""
+    return next(
+        r
+        for r in runs
+        if r.data.tags.get("pipeline_names") == f"['{pipeline}']" and "mlflow.parentRunId" not in r.data.tags
     )

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.integration.conftest import make_project_copy, run_smoke
+from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
 VARIANTS = sorted(
@@ -62,7 +62,7 @@ def test_each_variant_has_a_nested_mlflow_run(project: Path) -> None:
     client = MlflowClient(tracking_uri=f"sqlite:///{project}/mlflow/mlflow.db")
     experiment = client.get_experiment_by_name("rnn-pipelines")
     runs = client.search_runs([experiment.experiment_id])
-    parent = next(r for r in runs if r.info.run_name == "forecasting")
+    parent = parent_run(runs, "forecasting")
     assert len(parent.data.tags["data_sha256"]) == 64 and parent.data.tags["git_commit"]
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert sorted(r.info.run_name for r in children) == VARIANTS
@@ -80,3 +80,29 @@ def test_smoke_run_exports_and_decides_on_the_best_forecaster(project: Path) -> 
     # blessed exactly when the best variant beats persistence (there is no champion before this run)
     assert blessing["blessed"] == (blessing["record"]["test_mae"] < persistence)
     assert (champion / "champion.json").exists() == blessing["blessed"]
+
+
+def test_the_registered_champion_serves_celsius_windows_like_the_saved_model(project: Path) -> None:
+    import numpy as np
+
+    from rnn_pipelines.serving.forecaster import serve_windows
+
+    champion = project / "data/06_models/forecasting/champion"
+    if not (champion / "champion.json").exists():
+        pytest.skip("this smoke run kept no champion (the best variant did not beat persistence)")
+    record = json.loads((champion / "champion.json").read_text())
+    assert not record["windowing"]["calendar_features"]  # the default: a window of °C only
+    model = registered_champion(project, "rnn-pipelines-forecasting")
+    assert model.metadata.signature.inputs.input_names() == ["temp_c"]
+    assert model.metadata.get_input_schema().inputs[0].type.to_dict()["type"] == "array"
+    test = pd.read_parquet(project / "data/03_primary/forecasting/test.parquet")["temp_c"].to_numpy()
+    length = record["windowing"]["sequence_length"]
+    windows = np.stack([test[i : i + length] for i in range(0, len(test) - length, 7)])
+    served = model.predict(pd.DataFrame({"temp_c": list(windows)}))
+    atol = yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"][
+        "export"
+    ]
+    np.testing.assert_allclose(served, serve_windows(champion, windows), atol=atol["atol"])
+    assert served.shape == (len(windows), record["windowing"]["horizon"])
+    with pytest.raises(Exception, match=f"'temp_c' must hold {length} values per row"):
+        model.predict(pd.DataFrame({"temp_c": [windows[0][:5].tolist()]}))

@@ -2,66 +2,26 @@
 
 from __future__ import annotations
 
-import socket
-import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import requests
 
+from tests.integration.conftest import free_port, http_server
 from tests.integration.test_sentiment_smoke import HYBRIDS, REPORT_FILES, VARIANTS
 
 pytestmark = pytest.mark.real_data
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(smoke_project: Path):
     port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "mlflow",
-            "server",
-            "--backend-store-uri",
-            f"sqlite:///{smoke_project}/mlflow/mlflow.db",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri"]
+    command += [f"sqlite:///{smoke_project}/mlflow/mlflow.db", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    try:
-        while True:
-            if process.poll() is not None:
-                pytest.fail(f"mlflow server exited: {process.stderr.read()[-2000:]}")
-            try:
-                if requests.get(f"{url}/health", timeout=2).ok:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("mlflow server did not answer /health within 120 s")
-            time.sleep(0.5)
+    with http_server([*command, "--workers", "1"], f"{url}/health", wait=120):
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def api(url: str, endpoint: str, **params) -> dict:
@@ -80,7 +40,11 @@ def test_rest_api_shows_parent_nested_runs_and_report(server: str) -> None:
     response.raise_for_status()
     runs = response.json()["runs"]
     tags = [{t["key"]: t["value"] for t in run["data"].get("tags", [])} for run in runs]
-    parents = [run for run, tag in zip(runs, tags, strict=True) if tag.get("mlflow.runName") == "sentiment"]
+    parents = [
+        run
+        for run, tag in zip(runs, tags, strict=True)
+        if tag.get("mlflow.runName", "").startswith("sentiment · ")
+    ]
     assert parents
     parent_id = parents[-1]["info"]["run_id"]  # runs/search is newest first: the module's first run
     children = [

@@ -94,11 +94,12 @@ def test_runs_of_two_different_pipelines_run_side_by_side(project: Path) -> None
 
     with sqlite3.connect(project / "mlflow/mlflow.db") as connection:
         statuses = connection.execute(
-            "select name, status from runs where start_time >= ? and run_uuid not in"
+            "select t.value, r.status from runs r join tags t on t.run_uuid = r.run_uuid"
+            " where t.key = 'pipeline_names' and r.start_time >= ? and r.run_uuid not in"
             " (select run_uuid from tags where key = 'mlflow.parentRunId')",
             (started_ms,),
         ).fetchall()
-    assert sorted(statuses) == [("forecasting", "FINISHED"), ("text_generation", "FINISHED")]
+    assert sorted(statuses) == [("['forecasting']", "FINISHED"), ("['text_generation']", "FINISHED")]
 
 
 def test_a_training_crash_leaves_the_champion_and_the_last_fingerprint(project: Path) -> None:

@@ -10,7 +10,7 @@ import yaml
 
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
-from tests.integration.conftest import run_smoke
+from tests.integration.conftest import parent_run, registered_champion, run_smoke
 
 pytestmark = pytest.mark.real_data
 ROOT = Path(__file__).resolve().parents[2]
@@ -90,8 +90,18 @@ def test_mlflow_holds_a_parent_run_with_one_nested_run_per_variant(smoke_project
     client = mlflow_client(smoke_project)
     experiment = client.get_experiment_by_name("rnn-pipelines")
     runs = client.search_runs([experiment.experiment_id], order_by=["attributes.start_time ASC"])
-    parent = next(r for r in runs if r.info.run_name == "sentiment")
+    parent = parent_run(runs, "sentiment")
     assert parent.info.status == "FINISHED"
+    # the runs table: the selected candidate's scores, the best linear row's, the blessing; a readable name
+    best = json.loads((smoke_project / "data/08_reporting/sentiment/best_variant.json").read_text())
+    assert parent.data.tags["selected_variant"] == best["variant"]
+    assert parent.data.metrics["selected_test_accuracy"] == pytest.approx(best["test_accuracy"])
+    assert {"selected_val_accuracy", "best_baseline_test_accuracy", "blessed"} <= set(parent.data.metrics)
+    assert parent.data.tags["best_baseline"] in BASELINES and parent.data.tags["blessing_reason"]
+    assert parent.info.run_name.startswith(f"sentiment · {best['variant']} · test accuracy ")
+    inputs = {i.dataset.name: i for i in parent.inputs.dataset_inputs}
+    assert sorted(inputs) == ["imdb_reviews", "sentiment.test"]
+    assert inputs["imdb_reviews"].dataset.digest == parent.data.tags["data_sha256"][:36]
     assert len(parent.data.tags["data_sha256"]) == 64 and parent.data.tags["git_commit"]
     assert parent.data.params["sentiment.training.epochs"] == "1"
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
@@ -138,17 +148,11 @@ def test_retraining_a_variant_reuses_the_cached_encodings(smoke_project: Path) -
 
 
 def test_the_registered_champion_serves_raw_text_like_the_saved_model(smoke_project: Path) -> None:
-    import mlflow
     import numpy as np
     import pandas as pd
     import tensorflow as tf
 
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{smoke_project}/mlflow/mlflow.db")
-    try:
-        model = mlflow.pyfunc.load_model("models:/rnn-pipelines-sentiment@champion")
-    finally:
-        mlflow.set_tracking_uri(previous)
+    model = registered_champion(smoke_project, "rnn-pipelines-sentiment")
     assert model.metadata.signature.inputs.input_names() == ["text"]
     reviews = ["what a wonderful film", "a dull, lifeless mess", ""]
     served = model.predict(pd.DataFrame({"text": reviews}))

@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from tests.integration.conftest import make_project_copy, run_smoke
+from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 pytestmark = pytest.mark.real_data
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,7 +63,7 @@ def test_each_variant_has_a_nested_mlflow_run_and_the_champion_is_registered(pro
     client = MlflowClient(tracking_uri=f"sqlite:///{project}/mlflow/mlflow.db")
     experiment = client.get_experiment_by_name("rnn-pipelines")
     runs = client.search_runs([experiment.experiment_id])
-    parent = next(r for r in runs if r.info.run_name == "text_generation")
+    parent = parent_run(runs, "text_generation")
     assert len(parent.data.tags["validation_sha256"]) == 64
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
     assert sorted(r.info.run_name for r in children) == VARIANTS
@@ -105,3 +105,23 @@ def test_the_champion_is_exported_verified_and_generates_from_the_command_line(p
     assert result.returncode == 0, result.stderr[-2000:]
     # the exported champion reproduces the pipeline's in-memory sample exactly (same seed, same settings)
     assert json.loads(result.stdout)["text"] == sample["text"]
+
+
+def test_the_registered_champion_generates_from_a_prompt_like_the_saved_model(project: Path) -> None:
+    from rnn_pipelines.generate import generate
+    from rnn_pipelines.serving.generator import Sampling
+
+    model = registered_champion(project, "rnn-pipelines-text-generation")
+    names = ["prompt", "length", "temperature", "top_k", "seed"]
+    assert model.metadata.signature.inputs.input_names() == names
+    requests = [
+        Sampling("ROMEO:", 40, 0.8, 0, 1),
+        Sampling("", 20, 0.0, 0, 0),
+        Sampling("KING", 30, 1.2, 5, 7),
+    ]
+    frame = pd.DataFrame([[getattr(r, n) for n in names] for r in requests], columns=names)
+    served = model.predict(frame)
+    champion = project / "data/06_models/text_generation/champion"
+    assert list(served) == [generate(champion, request) for request in requests]  # same seed, same text
+    with pytest.raises(Exception, match="missing inputs"):
+        model.predict(pd.DataFrame({"prompt": ["ROMEO:"]}))

@@ -94,9 +94,10 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     decision ``{"blessed", "reason", "record", "model_dir"}``: when blessed, ``model_dir`` and the record
     are staged and swapped in, then (with ``registered_model_name`` and an active MLflow run) a model is
     registered and given the alias ``champion``: with ``serving_model`` (``code``: the module of an MLflow
-    models-from-code file; ``input_example``: columns of raw inputs), the champion SavedModel itself,
-    logged as that pyfunc model in the run (``serving_model``) with a signature inferred from the
-    example; otherwise the variant's logged training model. When not blessed, nothing on disk changes.
+    models-from-code file, whose ``input_example(model_dir)`` gives raw inputs for the champion), the
+    champion SavedModel itself, logged as that pyfunc model in the run (``serving_model``) with a
+    signature inferred from the example; otherwise the variant's logged training model. When not blessed,
+    nothing on disk changes.
     """
 
     def __init__(
@@ -168,16 +169,16 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         from importlib.metadata import version
 
         import mlflow
-        import pandas as pd
 
         if mlflow.active_run() is None:
             return None
-        code = Path(importlib.import_module(self._serving_model["code"]).__file__)
+        module = importlib.import_module(self._serving_model["code"])
+        code = Path(module.__file__)
         info = mlflow.pyfunc.log_model(
             name="serving_model",
             python_model=str(code),
             artifacts={"saved_model": str(self._path)},
-            input_example=pd.DataFrame(self._serving_model["input_example"]),
+            input_example=module.input_example(self._path),
             pip_requirements=[f"{p}=={version(p)}" for p in ("mlflow", "tensorflow", "pandas", "numpy")],
         )
         logger.info("Logged the champion as MLflow model %s (%s)", info.model_uri, code.name)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from kedro.io import AbstractDataset
@@ -138,3 +139,61 @@ class MlflowTagsDataset(AbstractDataset[dict[str, Any], dict[str, str]]):
 
     def _describe(self) -> dict[str, Any]:
         return {}
+
+
+class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
+    """Logs a run summary (``skeleton.nodes.run_summary``) to the active MLflow run: its metrics and tags,
+    its name (with the run's start time) and description, and the data sets it read as MLflow dataset
+    inputs (the Dataset column and lineage in the UI).
+
+    Args:
+        inputs: Per provenance fingerprint (``data_sha256``, ``test_sha256``...): ``name``, ``path``
+            (relative to the project) and ``context`` (``validated``, ``test``...) of that data set.
+            The fingerprint is the dataset's digest (its first 36 characters: MLflow's limit) and its
+            ``sha256`` tag (whole).
+    """
+
+    def __init__(
+        self, *, inputs: dict[str, dict[str, str]] | None = None, metadata: dict[str, Any] | None = None
+    ) -> None:
+        self._inputs = inputs or {}
+        self.metadata = metadata
+
+    def save(self, data: dict[str, Any]) -> None:
+        """Log ``data`` to the active run; without one nothing is logged."""
+        from datetime import UTC, datetime
+
+        import mlflow
+
+        run = mlflow.active_run()
+        if run is None:
+            logger.info("No active MLflow run: the run summary '%s' is not tracked", data["name"])
+            return
+        started = datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC)
+        mlflow.log_metrics(data["metrics"])
+        mlflow.set_tags(
+            data["tags"]
+            | {
+                "mlflow.runName": f"{data['name']} · {started:%Y-%m-%d %H:%M}",
+                "mlflow.note.content": data["description"],
+            }
+        )
+        for key, digest in data["fingerprints"].items():
+            if key in self._inputs:
+                self._log_input(self._inputs[key], digest)
+
+    @staticmethod
+    def _log_input(entry: dict[str, str], digest: str) -> None:
+        import mlflow
+        from mlflow.data.dataset_source_registry import resolve_dataset_source
+        from mlflow.data.meta_dataset import MetaDataset
+
+        source = resolve_dataset_source(str(Path(entry["path"]).resolve()))
+        dataset = MetaDataset(source=source, name=entry["name"], digest=digest[:36])
+        mlflow.log_input(dataset, context=entry.get("context"), tags={"sha256": digest})
+
+    def load(self) -> dict[str, Any]:
+        raise DatasetError("A run summary is write-only: read the run's metrics and tags in MLflow.")
+
+    def _describe(self) -> dict[str, Any]:
+        return {"inputs": self._inputs}

@@ -20,6 +20,11 @@ ARTIFACT = "saved_model"
 COLUMN = "text"
 
 
+def input_example(model_dir: Any = None) -> pd.DataFrame:
+    """Two reviews (for the signature and the model page's example)."""
+    return pd.DataFrame({COLUMN: ["what a wonderful film", "a dull, lifeless mess"]})
+
+
 class SentimentSavedModel(mlflow.pyfunc.PythonModel):
     """``predict`` takes a DataFrame with a ``text`` column (or a list of strings) and returns
     P(positive) per row as ``float32``."""
@@ -39,9 +44,16 @@ class SentimentSavedModel(mlflow.pyfunc.PythonModel):
             texts = model_input.tolist()
         else:
             texts = list(model_input)
+        wrong = [i for i, text in enumerate(texts) if not isinstance(text, str)]
+        if wrong:  # a number or a list is not a review (MLflow's schema lets objects through)
+            value = texts[wrong[0]]
+            raise mlflow.exceptions.MlflowException.invalid_parameter_value(
+                f"'{COLUMN}' must hold one review (a string) per row; row {wrong[0]} is "
+                f"{type(value).__name__} {value!r}"
+            )
         if not texts:
             return np.zeros(0, dtype=np.float32)
-        return self._serve(tf.constant([str(t) for t in texts], dtype=tf.string)).numpy()
+        return self._serve(tf.constant(texts, dtype=tf.string)).numpy()
 
 
 mlflow.models.set_model(SentimentSavedModel())

@@ -128,6 +128,63 @@ def run_tags(provenance: dict[str, Any]) -> dict[str, Any]:
     return provenance
 
 
+def _finite(value: Any) -> bool:
+    return isinstance(value, int | float | np.number) and not isinstance(value, bool) and np.isfinite(value)
+
+
+def run_summary(
+    best: dict[str, Any],
+    comparison: pd.DataFrame,
+    decision: dict[str, Any],
+    provenance: dict[str, Any],
+    *,
+    release: Release,
+) -> dict[str, Any]:
+    """What the pipeline's MLflow run shows in the runs table: the selected candidate's scores, the best
+    baseline's, the champion's before this run and the blessing (metrics and tags, so the table sorts by
+    score), a name that tells runs apart, a description, and the fingerprints of the data it read.
+
+    Returns:
+        ``name``, ``metrics``, ``tags``, ``description`` and ``fingerprints`` (provenance ``*_sha256``):
+        what ``MlflowRunSummaryDataset`` logs.
+    """
+    variant, criterion = best["variant"], release.blessing
+    selected = comparison.set_index("variant").loc[variant]
+    columns = dict.fromkeys([release.selection.column, criterion.column, *release.selected_columns])
+    metrics = {f"selected_{c}": float(selected[c]) for c in columns if c in selected and _finite(selected[c])}
+    tags = {
+        "selected_variant": variant,
+        "selected_kind": str(selected.get("kind", "")),
+        "blessed": str(bool(decision["blessed"])).lower(),
+        "blessing_reason": str(decision["reason"])[:5000],
+    }
+    baselines = comparison[~comparison["kind"].isin(release.candidate_kinds)].dropna(
+        subset=[criterion.column]
+    )
+    if not baselines.empty:
+        scores = baselines[criterion.column]
+        rival = baselines.loc[scores.idxmax() if criterion.higher_is_better else scores.idxmin()]
+        metrics[f"best_baseline_{criterion.column}"] = float(rival[criterion.column])
+        tags["best_baseline"] = str(rival["variant"])
+    if _finite(decision.get("champion_score")):
+        metrics[f"champion_before_{criterion.column}"] = float(decision["champion_score"])
+    metrics["blessed"] = 1.0 if decision["blessed"] else 0.0
+    label = criterion.label or criterion.column
+    score = criterion.fmt.format(float(selected[criterion.column]))
+    lines = [f"**{release.name}**: selected `{variant}` ({tags['selected_kind']}), {label} {score}."]
+    if "best_baseline" in tags:
+        rival_score = criterion.fmt.format(metrics[f"best_baseline_{criterion.column}"])
+        lines.append(f"Best baseline: `{tags['best_baseline']}`, {label} {rival_score}.")
+    lines.append(f"Blessing: {decision['reason']}")
+    return {
+        "name": f"{release.name} · {variant} · {label} {score}",
+        "metrics": metrics,
+        "tags": tags,
+        "description": "\n\n".join(lines),
+        "fingerprints": {k: v for k, v in provenance.items() if k.endswith("sha256") and isinstance(v, str)},
+    }
+
+
 def promote_champion(decision: dict[str, Any]) -> dict[str, Any]:
     """Hand the blessing decision to the champion store (``ChampionDataset`` swaps a blessed model in)."""
     return decision

@@ -129,6 +129,12 @@ def create_pipeline(release: Release, variants: Iterable[str] = (), **parameters
                 name="bless",
             ),
             Node(nodes.promote_champion, f"{domain}.blessing", f"{domain}.champion", name="promote_champion"),
+            Node(
+                bound(nodes.run_summary, release=release),
+                [best, f"{domain}.comparison", f"{domain}.blessing", f"{domain}.provenance"],
+                f"{domain}.run_summary",
+                name="summarize_run",
+            ),
         ],
         namespace=domain,
         prefix_datasets_with_namespace=False,
