@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import os
 import tarfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +29,40 @@ TINY_REVIEWS: dict[tuple[str, str], list[tuple[int, int, str]]] = {
     ("test", "pos"): [(0, 8, "Moving and funny."), (1, 10, "A classic."), (2, 7, "Worth a watch.")],
     ("test", "neg"): [(0, 2, "Dreadful acting."), (1, 1, "Waste of time."), (2, 3, "Dull.")],
 }
+
+
+@contextmanager
+def tracking_uri(uri: str) -> Iterator[None]:
+    """Point MLflow at ``uri`` for the block, then leave the process as it was: ``set_tracking_uri`` also
+    exports ``MLFLOW_TRACKING_URI``, which later sessions and subprocesses would otherwise inherit."""
+    import mlflow
+
+    previous_env = os.environ.get("MLFLOW_TRACKING_URI")
+    previous = mlflow.get_tracking_uri()
+    mlflow.set_tracking_uri(uri)
+    try:
+        yield
+    finally:
+        mlflow.set_tracking_uri(previous)
+        if previous_env is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = previous_env
+
+
+@pytest.fixture(autouse=True)
+def _tracking_uri_left_alone() -> Iterator[None]:
+    """Every test leaves ``MLFLOW_TRACKING_URI`` as it found it: a leaked value points later tests (and
+    the ``mlflow`` subprocesses they start) at another project's store."""
+    before = os.environ.get("MLFLOW_TRACKING_URI")
+    yield
+    after = os.environ.get("MLFLOW_TRACKING_URI")
+    if after != before:
+        if before is None:
+            os.environ.pop("MLFLOW_TRACKING_URI", None)
+        else:
+            os.environ["MLFLOW_TRACKING_URI"] = before
+        pytest.fail(f"the test left MLFLOW_TRACKING_URI={after!r} (it was {before!r})", pytrace=False)
 
 
 def write_acl_tree(root: Path, reviews: dict = TINY_REVIEWS, raw: dict[str, bytes] | None = None) -> Path:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from rnn_pipelines.datasets.tracking import MlflowRunSummaryDataset
+from tests.conftest import tracking_uri
 
 SUMMARY = {
     "name": "sentiment · gru · test accuracy 0.8800",
@@ -21,13 +22,11 @@ SUMMARY = {
 def tracking(tmp_path: Path, monkeypatch):
     import mlflow
 
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{tmp_path}/mlflow.db")
     monkeypatch.chdir(tmp_path)
-    yield mlflow
-    if mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(previous)
+    with tracking_uri(f"sqlite:///{tmp_path}/mlflow.db"):
+        yield mlflow
+        if mlflow.active_run():
+            mlflow.end_run()
 
 
 def test_the_summary_is_logged_to_the_active_run(tracking, tmp_path: Path) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.conftest import tracking_uri
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -82,12 +84,8 @@ def registered_champion(project: Path, name: str) -> Any:
     would (the process's tracking URI left as it was)."""
     import mlflow
 
-    previous = mlflow.get_tracking_uri()
-    mlflow.set_tracking_uri(f"sqlite:///{project}/mlflow/mlflow.db")
-    try:
+    with tracking_uri(f"sqlite:///{project}/mlflow/mlflow.db"):
         return mlflow.pyfunc.load_model(f"models:/{name}@champion")
-    finally:
-        mlflow.set_tracking_uri(previous)
 
 
 def free_port() -> int:
