@@ -96,3 +96,27 @@ def test_a_hybrid_export_round_trips_in_a_fresh_process(
     assert report["passed"] and report["inputs"] == len(texts)
     lstm_only = predict_texts(parts.members["lstm"], tokenizer, texts)
     assert np.max(np.abs(expected - lstm_only)) > 1e-2  # the n-gram member moves the served answer
+
+
+def test_a_masking_model_is_served_at_the_batchs_longest_review_with_the_same_answers(
+    tmp_path, tokenizer: dict
+) -> None:
+    import keras
+    import tensorflow as tf
+
+    from rnn_pipelines.serving.text_classifier import export_archive
+
+    keras.utils.set_random_seed(1)
+    inputs = keras.Input(shape=(None,), dtype="int32")  # as the pipeline builds them: any length
+    x = keras.layers.Embedding(len(tokenizer["vocabulary"]), 4, mask_zero=True)(inputs)
+    x = keras.layers.Bidirectional(keras.layers.GRU(3, return_sequences=True))(x)
+    outputs = keras.layers.Dense(1, activation="sigmoid")(keras.layers.GlobalAveragePooling1D()(x))
+    model = keras.Model(inputs, outputs)
+    path = str(tmp_path / "model")
+    export_archive(model, tokenizer).write_out(path, verbose=False)
+    expected = predict_texts(model, tokenizer, TEXTS)  # in memory: every review padded to 8 tokens
+    report = verify_in_fresh_process(path, TEXTS, expected, atol=1e-5)
+    assert report["passed"]
+    loaded = tf.saved_model.load(path)
+    alone = [float(loaded.serve(tf.constant([t])).numpy()[0]) for t in TEXTS]  # each at its own length
+    np.testing.assert_allclose(alone, expected, atol=1e-5)

@@ -42,9 +42,15 @@ def _rnn_probabilities(model: Any, tokenizer: dict[str, Any]) -> tuple[Any, list
     vectorizer = text.make_vectorizer(tokenizer["vocabulary"], standardize=tokenizer["standardize"])
     vectorizer(tf.constant([""]))  # builds the layer: ExportArchive only tracks built layers
     length, truncate = tokenizer["sequence_length"], tokenizer["truncate"]
+    # With a masking embedding the padding is skipped, so a batch is served at the length of its longest
+    # review (as training's length buckets do): a short review no longer pays for sequence_length steps.
+    masked = any(getattr(layer, "mask_zero", False) for layer in model.layers)
+    masked = masked and model.inputs[0].shape[1] is None  # a model built for any length
 
     def probabilities(texts: Any) -> Any:
         tokens = text.to_fixed_length(vectorizer(texts), sequence_length=length, truncate=truncate)
+        if masked:  # right-padded, every row at least one token: cut after the longest
+            tokens = tokens[:, : tf.reduce_max(tf.math.count_nonzero(tokens, axis=1, dtype=tf.int32))]
         return tf.cast(tf.reshape(model(tf.cast(tokens, "int32"), training=False), [-1]), tf.float32)
 
     return probabilities, [model, vectorizer]
@@ -83,7 +89,8 @@ def export_archive(model: Any, tokenizer: dict[str, Any]) -> Any:
 
     ``serve`` takes a batch of raw strings (``tf.string``, shape ``[None]``) and returns the
     positive-class probability (``float32``, shape ``[None]``). The strings are standardized,
-    tokenized, truncated and right-padded exactly as in training (``text.to_fixed_length``).
+    tokenized, truncated and right-padded exactly as in training (``text.to_fixed_length``); a model
+    that masks its padding reads each batch only up to its longest review.
     """
     probabilities, trackables = _rnn_probabilities(model, tokenizer)
     return _archive(probabilities, trackables)
