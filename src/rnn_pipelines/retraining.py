@@ -185,18 +185,23 @@ def _now() -> str:
 
 
 @contextmanager
-def _session(project: Path, env: str | None, run: tuple[str, str] | None = None) -> Iterator[Any]:
-    """A Kedro session whose kedro-mlflow run is ``run`` (``(run_id, run_name)``; a new one when ``None``)."""
+def _session(project: Path, env: str | None, run_id: str | None = None) -> Iterator[Any]:
+    """A Kedro session whose kedro-mlflow run is ``run_id`` under the name it has now (a run summary may
+    have renamed it: resuming under the pipeline's name would undo that); a new run when ``None``."""
+    import mlflow
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
     bootstrap_project(project)
     names = (RUN_ID_VARIABLE, RUN_NAME_VARIABLE)
     before = {name: os.environ.pop(name, None) for name in names}
-    if run:
-        os.environ.update(zip(names, run, strict=True))
     try:
         with KedroSession.create(project_path=project, env=env) as session:
+            if run_id:
+                session.load_context()  # kedro-mlflow points MLflow at the project's store
+                name = mlflow.MlflowClient().get_run(run_id).info.run_name
+                # session.run loads the context again: kedro-mlflow then reads both variables
+                os.environ.update({RUN_ID_VARIABLE: run_id, RUN_NAME_VARIABLE: name})
             yield session
     finally:
         for name, value in before.items():
@@ -253,7 +258,7 @@ def prepare(
         run_id = _start_mlflow_run(context, pipeline, tags or {})
     logger.info("Retraining %s: MLflow run %s", pipeline, run_id)
     try:
-        with _session(project, env, (run_id, pipeline)) as session:
+        with _session(project, env, run_id) as session:
             session.run(pipeline_names=[domain.data_pipeline])
             context = session.load_context()
             current = fingerprint(pipeline, context.catalog.load(domain.dataset), context.params)
@@ -299,7 +304,7 @@ def train(project: Path, pipeline: str, run_id: str, *, env: str | None = None) 
     """Run ``<pipeline>_training`` inside the retraining's MLflow run (marks the attempt failed on error)."""
     project = Path(project).resolve()
     try:
-        with _session(project, env, (run_id, pipeline)) as session:
+        with _session(project, env, run_id) as session:
             session.run(pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline])
     except Exception as error:
         fail(project, pipeline, run_id, f"{type(error).__name__}: {error}")
@@ -320,7 +325,7 @@ def run_nodes(
     project = Path(project).resolve()
     with (
         locked(project, pipeline, wait_seconds, kind="run"),
-        _session(project, env, (run_id, pipeline)) as session,
+        _session(project, env, run_id) as session,
     ):
         session.run(
             pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline], node_names=node_names
