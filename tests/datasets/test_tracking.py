@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
-from rnn_pipelines.datasets.tracking import MlflowRunSummaryDataset
+from rnn_pipelines.datasets.tracking import MlflowRunSummaryDataset, review_path
 from tests.conftest import tracking_uri
 
 SUMMARY = {
@@ -24,6 +25,7 @@ def tracking(tmp_path: Path, monkeypatch):
 
     monkeypatch.chdir(tmp_path)
     with tracking_uri(f"sqlite:///{tmp_path}/mlflow.db"):
+        mlflow.set_experiment("tests")  # not the experiment id an earlier session left active elsewhere
         yield mlflow
         if mlflow.active_run():
             mlflow.end_run()
@@ -54,3 +56,28 @@ def test_the_summary_is_logged_to_the_active_run(tracking, tmp_path: Path) -> No
 def test_without_an_active_run_nothing_is_logged(tracking) -> None:
     MlflowRunSummaryDataset().save(SUMMARY)  # no run: logged as a line, no error
     assert tracking.search_runs(search_all_experiments=True).empty
+
+
+def test_the_experiment_opens_on_training_runs_unless_the_user_chose_otherwise(tracking) -> None:
+    unmarked = tracking.create_experiment("made-before-the-tag")
+    kind = {"mlflow.experimentKind": "genai_development"}
+    chosen = tracking.create_experiment("chosen-in-the-ui", tags=kind)
+    for experiment_id in (unmarked, chosen):
+        with tracking.start_run(experiment_id=experiment_id):
+            MlflowRunSummaryDataset().save(SUMMARY)
+    assert tracking.get_experiment(unmarked).tags["mlflow.experimentKind"] == "custom_model_development"
+    assert tracking.get_experiment(chosen).tags["mlflow.experimentKind"] == "genai_development"
+
+
+def test_the_review_view_gains_the_scores_of_each_summary(tracking) -> None:
+    view_tag = "mlflow.sharedViewState.training-runs"
+    with tracking.start_run() as run:
+        MlflowRunSummaryDataset().save(SUMMARY)
+        MlflowRunSummaryDataset().save({**SUMMARY, "metrics": {"selected_test_mae": 1.7}})
+    view = json.loads(tracking.get_experiment(run.info.experiment_id).tags[view_tag])
+    columns = view["selectedColumns"]
+    # each metric once; a nested variant run's own score (``selected_`` dropped) too; the table's own columns
+    for key in ("selected_test_accuracy", "test_accuracy", "blessed", "selected_test_mae", "test_mae"):
+        assert columns.count(f"metrics.`{key}`") == 1, key
+    assert "tags.`selected_variant`" in columns and "attributes.`Dataset`" in columns
+    assert review_path(run.info.experiment_id).endswith("viewStateShareKey=training-runs")

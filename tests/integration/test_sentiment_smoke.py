@@ -123,6 +123,11 @@ def test_mlflow_holds_a_parent_run_with_one_nested_run_per_variant(smoke_project
     alias = client.get_model_version_by_alias("rnn-pipelines-sentiment", "champion")
     record = json.loads((smoke_project / "data/06_models/sentiment/champion/champion.json").read_text())
     assert int(alias.version) == record["registered_version"]
+    # the version page says what it is and why it was blessed
+    assert alias.tags["variant"] == record["variant"] and alias.tags["kind"] == record["kind"]
+    assert float(alias.tags["test_accuracy"]) == record["metrics"]["test_accuracy"]
+    blessing = json.loads((smoke_project / "data/08_reporting/sentiment/blessing.json").read_text())
+    assert alias.description == blessing["reason"]
 
 
 def test_tokenizer_and_encodings_are_saved(smoke_project: Path) -> None:

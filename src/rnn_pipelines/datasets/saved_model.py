@@ -18,6 +18,8 @@ from typing import Any
 from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
+from rnn_pipelines.datasets.tracking import model_version_path
+
 logger = logging.getLogger(__name__)
 
 RECORD = "champion.json"
@@ -142,7 +144,7 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         finally:
             shutil.rmtree(staging, ignore_errors=True)
         logger.info("New champion at %s: %s", self._path, data["reason"])
-        registered = self._register(record)
+        registered = self._register(record, data["reason"])
         if registered:
             record.update(registered)
             tmp = self._path / f".{RECORD}.tmp"
@@ -184,8 +186,9 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         logger.info("Logged the champion as MLflow model %s (%s)", info.model_uri, code.name)
         return info.model_uri
 
-    def _register(self, record: dict[str, Any]) -> dict[str, Any]:
-        """Register the champion's MLflow model and point the ``champion`` alias at the new version."""
+    def _register(self, record: dict[str, Any], reason: str) -> dict[str, Any]:
+        """Register the champion's MLflow model and point the ``champion`` alias at the new version (its
+        description: why it was blessed; its tags: the variant, its kind and its test scores)."""
         import mlflow
 
         if not self._registered_model_name:
@@ -194,11 +197,20 @@ class ChampionDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             record["mlflow_model_uri"] = self._log_serving_model()
         if not record.get("mlflow_model_uri"):
             return {}
-        version = mlflow.register_model(record["mlflow_model_uri"], self._registered_model_name)
-        mlflow.MlflowClient().set_registered_model_alias(
-            self._registered_model_name, "champion", version.version
+        scores = {
+            k: str(v) for k, v in record.get("metrics", {}).items() if k.startswith("test_") and v is not None
+        }
+        tags = {"variant": str(record.get("variant")), "kind": str(record.get("kind", "")), **scores}
+        version = mlflow.register_model(record["mlflow_model_uri"], self._registered_model_name, tags=tags)
+        client = mlflow.MlflowClient()
+        client.update_model_version(self._registered_model_name, version.version, description=reason)
+        client.set_registered_model_alias(self._registered_model_name, "champion", version.version)
+        logger.info(
+            "Registered %s version %s as 'champion' (MLflow UI: %s)",
+            self._registered_model_name,
+            version.version,
+            model_version_path(self._registered_model_name, version.version),
         )
-        logger.info("Registered %s version %s as 'champion'", self._registered_model_name, version.version)
         return {
             "mlflow_model_uri": record["mlflow_model_uri"],
             "registered_model": self._registered_model_name,

@@ -19,6 +19,39 @@ from kedro.io.core import DatasetError
 logger = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value; longer values are logged as tags
+# the experiment tag the MLflow UI reads to choose its landing page, and the value for training runs
+EXPERIMENT_KIND, TRAINING_RUNS = "mlflow.experimentKind", "custom_model_development"
+# The runs table a reviewer opens (README, log line): an MLflow UI shared view, stored as the experiment tag
+# ``mlflow.sharedViewState.<key>`` (what the UI's "Share" button writes), whose columns are the scores the
+# pipelines' run summaries log. ``workflowType`` makes the UI show training runs, not the GenAI pages.
+REVIEW_VIEW = "training-runs"
+SHARED_VIEW_TAG = "mlflow.sharedViewState."
+VIEW_COLUMNS = ["tags.`selected_variant`", "attributes.`Dataset`", "attributes.`Models`"]
+
+
+def review_path(experiment_id: str) -> str:
+    """The MLflow UI's address (after the server's root) of the experiment's review view."""
+    return f"#/experiments/{experiment_id}/runs?workflowType=machine_learning&viewStateShareKey={REVIEW_VIEW}"
+
+
+def model_version_path(name: str, version: str | int) -> str:
+    """The MLflow UI's address (after the server's root) of a registered model version's page."""
+    return f"#/models/{name}/versions/{version}?workflowType=machine_learning"
+
+
+def update_review_view(experiment_id: str, metric_keys: list[str]) -> None:
+    """Add ``metric_keys`` as columns of the experiment's review view (created on first use)."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    tag = SHARED_VIEW_TAG + REVIEW_VIEW
+    found = client.get_experiment(experiment_id).tags.get(tag)
+    view = json.loads(found) if found else {"orderByKey": "attributes.start_time", "orderByAsc": False}
+    columns = view.get("selectedColumns", VIEW_COLUMNS)
+    wanted = [f"metrics.`{key}`" for key in metric_keys if f"metrics.`{key}`" not in columns]
+    if wanted or not found:
+        view["selectedColumns"] = wanted + columns  # the newest scores first, beside the run name
+        client.set_experiment_tag(experiment_id, tag, json.dumps(view))
 
 
 def _pip_requirements() -> list[str]:
@@ -144,7 +177,8 @@ class MlflowTagsDataset(AbstractDataset[dict[str, Any], dict[str, str]]):
 class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     """Logs a run summary (``skeleton.nodes.run_summary``) to the active MLflow run: its metrics and tags,
     its name (with the run's start time) and description, and the data sets it read as MLflow dataset
-    inputs (the Dataset column and lineage in the UI).
+    inputs (the Dataset column and lineage in the UI). An experiment with no ``mlflow.experimentKind`` tag
+    gets ``custom_model_development``: the UI then opens it on its training runs, not on GenAI traces.
 
     Args:
         inputs: Per provenance fingerprint (``data_sha256``, ``test_sha256``...): ``name``, ``path``
@@ -181,6 +215,13 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         for key, digest in data["fingerprints"].items():
             if key in self._inputs:
                 self._log_input(self._inputs[key], digest)
+        experiment = mlflow.get_experiment(run.info.experiment_id)
+        if EXPERIMENT_KIND not in experiment.tags:  # a kind the user chose in the UI stays
+            mlflow.MlflowClient().set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND, TRAINING_RUNS)
+        # the summary's scores, and the same scores of the nested variant runs (``selected_`` dropped)
+        nested = [key.removeprefix("selected_") for key in data["metrics"] if key.startswith("selected_")]
+        update_review_view(experiment.experiment_id, [*data["metrics"], *nested])
+        logger.info("Review the runs in the MLflow UI at %s", review_path(experiment.experiment_id))
 
     @staticmethod
     def _log_input(entry: dict[str, str], digest: str) -> None:
