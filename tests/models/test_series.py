@@ -82,6 +82,47 @@ def test_split_by_date_when_the_dates_are_inside_the_series() -> None:
     assert len(train) + len(validation) + len(test) == len(data)
 
 
+def test_a_series_of_three_years_or_more_is_cut_at_whole_years() -> None:
+    station = daily(np.arange(1461), "2012-01-01")  # a user's station: 2012-2015, no cut dates inside
+    train, validation, test = series.split_by_date(
+        station,
+        train_end="1988-12-31",
+        validation_end="1989-12-31",
+        fractions={"train": 0.8, "validation": 0.1},
+    )
+    assert (train["date"].min(), train["date"].max()) == (
+        pd.Timestamp("2012-01-01"),
+        pd.Timestamp("2013-12-31"),
+    )
+    assert (validation["date"].min(), validation["date"].max()) == (
+        pd.Timestamp("2014-01-01"),
+        pd.Timestamp("2014-12-31"),
+    )
+    assert (test["date"].min(), test["date"].max()) == (
+        pd.Timestamp("2015-01-01"),
+        pd.Timestamp("2015-12-31"),
+    )
+    # a series ending mid-year: its last twelve months are the test part
+    shifted = daily(np.arange(1200), "2012-03-15")
+    _, validation, test = series.split_by_date(
+        shifted,
+        train_end="1988-12-31",
+        validation_end="1989-12-31",
+        fractions={"train": 0.8, "validation": 0.1},
+    )
+    assert len(test) == 365 and len(validation) in (365, 366)
+    assert test["date"].max() - test["date"].min() == pd.Timedelta(days=364)
+    # opted out: fractions, as for a shorter series
+    train, validation, test = series.split_by_date(
+        station,
+        train_end="1988-12-31",
+        validation_end="1989-12-31",
+        fractions={"train": 0.8, "validation": 0.1},
+        whole_years=False,
+    )
+    assert (len(train), len(validation), len(test)) == (1169, 146, 146)
+
+
 def test_split_by_fractions_for_other_series() -> None:
     train, validation, test = series.split_by_date(
         daily(np.arange(100)),

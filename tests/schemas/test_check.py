@@ -93,6 +93,8 @@ def test_a_value_is_traced_to_the_environment_that_set_it() -> None:
         ("sentiment", {"variants": {"lstm": {"layers": []}}}, "List should have at least 1 item"),
         ("sentiment", {"variants": {"lstm": {"training": {"checkpoint_dir": "x"}}}}, "not a known key"),
         ("temperatures_validation", {"min_celsius": 60.0}, "must be below max_celsius"),
+        ("temperatures_ingestion", {"unit": "farenheit"}, "'celsius', 'fahrenheit' or 'kelvin'"),
+        ("temperatures_ingestion", {"resample": "median"}, "'min', 'mean' or 'max'"),
     ],
 )
 def test_rules_across_fields_and_known_values(section: str, change: dict, expected: str) -> None:

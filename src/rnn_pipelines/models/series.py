@@ -33,19 +33,39 @@ def regularise_daily(series: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+MIN_YEARS_FOR_YEARLY_SPLIT = 3  # a series this long, with no cut dates inside it, is cut at whole years
+
+
 def split_by_date(
-    series: pd.DataFrame, *, train_end: str, validation_end: str, fractions: dict[str, float]
+    series: pd.DataFrame,
+    *,
+    train_end: str,
+    validation_end: str,
+    fractions: dict[str, float],
+    whole_years: bool = True,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Chronological split, never shuffled: ``date <= train_end`` / ``<= validation_end`` / the rest.
 
-    When the configured dates do not both fall strictly inside the series (another source), the
-    series is cut by ``fractions`` (``train``, ``validation``; the test part is the remainder).
+    When the configured dates do not both fall strictly inside the series (another source), a series of
+    at least ``MIN_YEARS_FOR_YEARLY_SPLIT`` years is cut at whole years (``whole_years``): its last year
+    is the test part and the year before it validation, so each holds every season; a shorter one is cut
+    by ``fractions`` (``train``, ``validation``; the test part is the remainder).
     """
     first, last = series["date"].min(), series["date"].max()
     train_end_ts, validation_end_ts = pd.Timestamp(train_end), pd.Timestamp(validation_end)
+    years_before_end = last - pd.DateOffset(years=MIN_YEARS_FOR_YEARLY_SPLIT)
     if first < train_end_ts < validation_end_ts < last:
         cuts = (series["date"] <= train_end_ts, series["date"] <= validation_end_ts)
         how = f"by date (train ≤ {train_end}, validation ≤ {validation_end})"
+    elif whole_years and first <= years_before_end + pd.Timedelta(days=1):
+        validation_start = last - pd.DateOffset(years=2)  # exclusive: a year is the 365 or 366 days after it
+        test_start = last - pd.DateOffset(years=1)
+        cuts = (series["date"] <= validation_start, series["date"] <= test_start)
+        how = (
+            f"at whole years ({(last - first).days / 365.25:.1f} years; validation "
+            f"{(validation_start + pd.Timedelta(days=1)).date()} to {test_start.date()}, test "
+            f"{(test_start + pd.Timedelta(days=1)).date()} to {last.date()})"
+        )
     else:
         n = len(series)
         position = np.arange(n)

@@ -168,6 +168,7 @@ class SplitFractions(Section):
 class ForecastingSplit(Section):
     train_end: dt.date | None = None
     validation_end: dt.date | None = None
+    whole_years: bool = True
     fractions: SplitFractions
 
     @model_validator(mode="after")
@@ -264,6 +265,8 @@ class CorpusIngestion(Section):
 
 class TemperaturesIngestion(Section):
     date_format: str | None = None
+    unit: Literal["celsius", "fahrenheit", "kelvin"] = "celsius"
+    resample: Literal["min", "mean", "max"] | None = None
 
 
 class ImdbValidation(Section):
@@ -284,6 +287,7 @@ class TemperaturesValidation(Section):
     min_celsius: float
     max_celsius: float
     max_gap_days: PositiveInt
+    unit: Literal["celsius", "fahrenheit", "kelvin"] = "celsius"
 
     @model_validator(mode="after")
     def _range(self) -> TemperaturesValidation:

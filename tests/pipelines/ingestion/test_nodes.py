@@ -76,3 +76,61 @@ def test_temperature_series_honours_a_date_format() -> None:
     raw = pd.DataFrame({"date": ["02/01/1990", "01/01/1990"], "value": ["1", "2"], "source_row": [2, 3]})
     series = build_temperature_series(raw, {"date_format": "%d/%m/%Y"})
     assert series["date"].dt.strftime("%Y-%m-%d").tolist() == ["1990-01-01", "1990-01-02"]
+
+
+def hourly(days: int = 3, drop: slice | None = None) -> pd.DataFrame:
+    """Hourly readings: each day's temperature is 10 + the hour / 2 (its minimum 10.0 at midnight)."""
+    stamps = pd.date_range("2012-01-01", periods=24 * days, freq="h")
+    raw = pd.DataFrame(
+        {
+            "date": stamps.strftime("%Y-%m-%d %H:%M"),
+            "value": [str(10 + t.hour / 2 + t.day) for t in stamps],
+            "source_row": range(2, len(stamps) + 2),
+        }
+    )
+    return raw.drop(raw.index[drop]) if drop else raw
+
+
+def test_an_hourly_series_stops_naming_the_setting_that_makes_it_daily() -> None:
+    from rnn_pipelines.pipelines.ingestion.nodes import SeriesFrequencyError
+
+    with pytest.raises(SeriesFrequencyError) as error:
+        build_temperature_series(hourly(), {"date_format": None})
+    message = str(error.value)
+    assert "hourly (median step 0 days 01:00:00 over 72 rows)" in message
+    assert "temperatures_ingestion.resample" in message and "min" in message
+
+
+def test_an_hourly_series_is_resampled_to_daily_minimum_dropping_sparse_days() -> None:
+    series = build_temperature_series(hourly(drop=slice(30, 46)), {"date_format": None, "resample": "min"})
+    # day 2 kept 8 of its 24 readings: fewer than half, dropped (a gap that regularising fills later)
+    assert series["date"].dt.strftime("%Y-%m-%d").tolist() == ["2012-01-01", "2012-01-03"]
+    assert series["temp_c"].tolist() == [11.0, 13.0]  # each day's midnight reading
+    assert series["source_row"].tolist() == [2, 50]  # the day's first row in the file
+    mean = build_temperature_series(hourly(days=1), {"date_format": None, "resample": "mean"})
+    assert mean["temp_c"].tolist() == [pytest.approx(11 + 11.5 / 2)]
+
+
+def test_an_irregular_series_names_its_first_irregular_timestamps() -> None:
+    from rnn_pipelines.pipelines.ingestion.nodes import SeriesFrequencyError
+
+    raw = hourly()
+    raw.loc[5, "date"] = "2012-01-01 05:30"  # row 7
+    with pytest.raises(SeriesFrequencyError) as error:
+        build_temperature_series(raw, {"date_format": None, "resample": "min"})
+    assert "irregularly spaced" in str(error.value) and "2012-01-01 05:30:00 (row 7)" in str(error.value)
+
+
+def test_a_weekly_series_stops() -> None:
+    from rnn_pipelines.pipelines.ingestion.nodes import SeriesFrequencyError
+
+    dates = pd.date_range("1990-01-01", periods=10, freq="7D").strftime("%Y-%m-%d")
+    raw = pd.DataFrame({"date": dates, "value": ["1"] * 10, "source_row": range(2, 12)})
+    with pytest.raises(SeriesFrequencyError, match="weekly"):
+        build_temperature_series(raw, {"date_format": None})
+
+
+def test_a_fahrenheit_series_is_converted_to_celsius() -> None:
+    raw = pd.DataFrame({"date": ["1990-01-01", "1990-01-02"], "value": ["32", "212"], "source_row": [2, 3]})
+    series = build_temperature_series(raw, {"date_format": None, "unit": "fahrenheit"})
+    assert series["temp_c"].tolist() == [0.0, 100.0]

@@ -297,3 +297,55 @@ def test_labels_must_be_binary() -> None:
     failed = {e["description"]: e for e in report["expectations"] if not e["success"]}
     rule = failed["labels are only 0 (negative) or 1 (positive)"]
     assert rule["examples"] == [{"label": 2, "review_id": "test/neg/2_2"}]
+
+
+def fahrenheit_series(days: int = 60) -> pd.DataFrame:
+    """A station in °F: 41-59 °F (5-15 °C), with a frost of 14 °F (-10 °C) on one day."""
+    raw = raw_series(days)
+    raw["value"] = [f"{41 + (i * 7) % 19}" for i in range(days)]
+    return set_row(raw, 12, "value", "14")
+
+
+def test_fahrenheit_values_stop_the_run_with_the_unit_to_set(tmp_path: Path) -> None:
+    raw = fahrenheit_series()
+    raw["value"] = [f"{float(v) + 40}" for v in raw["value"]]  # 54-99 °F: many above 50 when read as °C
+    assert_stopped(tmp_path, TEMPERATURES, raw, "physically plausible", "hint: the values fit fahrenheit")
+    report = json.loads((tmp_path / "report.json").read_text())
+    (broken,) = [e for e in report["expectations"] if not e["success"]]
+    assert broken["hint"].endswith("set temperatures_ingestion.unit: fahrenheit")
+    assert "set temperatures_ingestion.unit: fahrenheit" in (tmp_path / "report.html").read_text()
+
+
+def test_a_series_in_fahrenheit_or_kelvin_is_converted_and_passes(tmp_path: Path) -> None:
+    fahrenheit = Domain(**{**TEMPERATURES.__dict__, "options": {"date_format": None, "unit": "fahrenheit"}})
+    fahrenheit.run(tmp_path, fahrenheit_series())
+    celsius = pd.read_parquet(fahrenheit.output(tmp_path))["temp_c"]
+    assert celsius.min() == pytest.approx(-10.0) and celsius.max() == pytest.approx(15.0)
+
+    raw = raw_series()
+    raw["value"] = [f"{float(v) + 273.15}" for v in raw["value"]]
+    kelvin = Domain(**{**TEMPERATURES.__dict__, "options": {"date_format": None, "unit": "kelvin"}})
+    kelvin.run(tmp_path / "k", raw)
+    np.testing.assert_allclose(
+        pd.read_parquet(kelvin.output(tmp_path / "k"))["temp_c"], [10 + i % 5 for i in range(60)]
+    )
+
+
+def test_kelvin_values_read_as_celsius_get_the_kelvin_hint() -> None:
+    from rnn_pipelines.pipelines.validation.nodes import validate_temperatures
+
+    series = pd.DataFrame(
+        {
+            "date": pd.date_range("1990-01-01", periods=40, freq="D"),
+            "temp_c": np.linspace(265.0, 300.0, 40),
+            "source_row": np.arange(2, 42),
+        }
+    )
+    report, _ = validate_temperatures(series, TEMPERATURE_RULES)
+    (broken,) = [e for e in report["expectations"] if not e["success"]]
+    assert "set temperatures_ingestion.unit: kelvin" in broken["hint"]
+    # a sensor's 999 placeholder fits no unit: no hint
+    series["temp_c"] = 12.0
+    series.loc[3, "temp_c"] = 999.0
+    report, _ = validate_temperatures(series, TEMPERATURE_RULES)
+    assert all("hint" not in e for e in report["expectations"])

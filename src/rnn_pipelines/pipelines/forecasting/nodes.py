@@ -18,11 +18,14 @@ SPLITS = ("train", "validation", "test")
 def split_series(
     temperatures: pd.DataFrame, options: dict[str, Any], windowing: dict[str, Any]
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Fill missing days, then split chronologically (dates for Melbourne, fractions otherwise).
+    """Fill missing days, then split chronologically: by date for Melbourne; at whole years (the last
+    year test, the one before validation) for another series of three years or more; by fractions for a
+    shorter one.
 
     Args:
         temperatures: The validated ``date, temp_c`` table.
-        options: ``train_end``, ``validation_end`` (dates) and ``fractions`` (``train``, ``validation``).
+        options: ``train_end``, ``validation_end`` (dates), ``fractions`` (``train``, ``validation``) and
+            ``whole_years`` (false: fractions for every other series).
         windowing: ``sequence_length`` and ``horizon``: every part must hold at least one window.
 
     Returns:
@@ -38,6 +41,7 @@ def split_series(
         train_end=str(options["train_end"]),
         validation_end=str(options["validation_end"]),
         fractions=options["fractions"],
+        whole_years=options.get("whole_years", True),
     )
     check_window_fits(dict(zip(SPLITS, parts, strict=True)), windowing)
     return parts
@@ -60,7 +64,8 @@ def check_window_fits(parts: dict[str, pd.DataFrame], windowing: dict[str, Any])
             f"forecasting.windowing.sequence_length + forecasting.windowing.horizon = {length} + {horizon}"
             f" = {span} days must fit in every split part, but these are shorter: {'; '.join(short)}. "
             "Shorten the window, or give the part more days (forecasting.split.train_end / validation_end "
-            "for a series that spans those dates, forecasting.split.fractions otherwise). "
+            "for a series that spans those dates, forecasting.split.fractions for a series shorter than "
+            "three years or with forecasting.split.whole_years off). "
             "No part was written."
         )
 

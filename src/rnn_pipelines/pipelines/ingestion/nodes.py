@@ -16,6 +16,8 @@ _HTML_BREAK = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
 _LABELS = {"pos": 1, "positive": 1, "1": 1, "neg": 0, "negative": 0, "0": 0}
 REVIEW_COLUMNS = ["review_id", "text", "label", "rating", "split"]
 TEMPERATURE_COLUMNS = ["date", "temp_c", "source_row"]
+UNITS = ("celsius", "fahrenheit", "kelvin")
+EXAMPLE_ROWS = 5  # rows named in an error
 
 
 def _assign_splits(labels: pd.Series, test_fraction: float, seed: int) -> pd.Series:
@@ -80,27 +82,125 @@ def build_corpus(text: str, options: dict[str, Any]) -> str:
     return corpus
 
 
+class SeriesFrequencyError(ValueError):
+    """The series is not one value per day and the configuration does not say how to make it so."""
+
+
+def to_celsius(values: np.ndarray | pd.Series, unit: str) -> np.ndarray | pd.Series:
+    """Temperatures in ``unit`` (``celsius``, ``fahrenheit`` or ``kelvin``) as °C."""
+    if unit == "fahrenheit":
+        return (values - 32.0) * 5.0 / 9.0
+    if unit == "kelvin":
+        return values - 273.15
+    if unit == "celsius":
+        return values
+    raise ValueError(f"temperatures_ingestion.unit must be one of {UNITS}, got '{unit}'")
+
+
+def from_celsius(values: np.ndarray | pd.Series, unit: str) -> np.ndarray | pd.Series:
+    """°C as temperatures in ``unit`` (the inverse of ``to_celsius``)."""
+    if unit == "fahrenheit":
+        return values * 9.0 / 5.0 + 32.0
+    if unit == "kelvin":
+        return values + 273.15
+    return to_celsius(values, unit)  # celsius, or the error naming the setting
+
+
+def _step_name(step: pd.Timedelta) -> str:
+    """``hourly``, ``every 30 minutes``, ``weekly``... for a median step."""
+    names = {pd.Timedelta(hours=1): "hourly", pd.Timedelta(days=7): "weekly", pd.Timedelta(days=1): "daily"}
+    return names.get(step, f"every {step}")
+
+
+def _to_daily(series: pd.DataFrame, resample: str | None) -> pd.DataFrame:
+    """The series with one row per day: a daily series as it is; a sub-daily one aggregated with
+    ``resample`` (``min``, ``mean`` or ``max`` of each calendar day) when it is regular.
+
+    Raises:
+        SeriesFrequencyError: Sub-daily without ``resample`` (the message says what to set), sub-daily
+            with irregular spacing (the first irregular timestamps named), or coarser than daily.
+    """
+    dated = series.dropna(subset=["date"])
+    steps = dated["date"].diff().dropna()
+    steps = steps[steps > pd.Timedelta(0)]
+    if steps.empty:
+        return series
+    step = steps.median()
+    if pd.Timedelta(days=1) <= step < pd.Timedelta(days=2):
+        return series  # daily; its gaps are validation's to judge
+    if step > pd.Timedelta(days=1):
+        raise SeriesFrequencyError(
+            f"The temperature series is {_step_name(step)} (median step {step} over {len(dated)} rows): the "
+            "forecasting pipeline needs one value per day; a coarser series cannot be made daily."
+        )
+    irregular = dated.loc[steps.index[(steps % step) != pd.Timedelta(0)]]
+    if len(irregular):
+        where = ", ".join(
+            f"{row.date} (row {row.source_row})" for row in irregular.head(EXAMPLE_ROWS).itertuples()
+        )
+        raise SeriesFrequencyError(
+            f"The temperature series is irregularly spaced: its median step is {step}, but "
+            f"{len(irregular)} timestamps are not a whole number of steps after the one before, first: "
+            f"{where}. Fix those rows, or resample the file to a regular step before ingesting it."
+        )
+    if resample is None:
+        raise SeriesFrequencyError(
+            f"The temperature series is {_step_name(step)} (median step {step} over {len(dated)} rows), but "
+            "the forecasting pipeline forecasts one value per day. Set temperatures_ingestion.resample to "
+            "min (the daily minimum, like Melbourne's series), mean or max to aggregate each day "
+            "(e.g. kedro run --params temperatures_ingestion.resample=min)."
+        )
+    per_day = pd.Timedelta(days=1) // step
+    grouped = dated.groupby(dated["date"].dt.floor("D"))
+    daily = grouped.agg(
+        temp_c=("temp_c", resample), source_row=("source_row", "first"), readings=("temp_c", "count")
+    )
+    sparse = daily["readings"] < per_day / 2  # a day's minimum from two readings is not its minimum
+    logger.info(
+        "Temperatures: %s series (%d rows) aggregated to %d days by their %s; %d day(s) with fewer than half "
+        "of their %d readings dropped (gaps, interpolated later)",
+        _step_name(step),
+        len(dated),
+        len(daily),
+        resample,
+        int(sparse.sum()),
+        per_day,
+    )
+    daily = daily[~sparse].rename_axis("date").reset_index()
+    return pd.concat([daily[TEMPERATURE_COLUMNS], series[series["date"].isna()]], ignore_index=True)
+
+
 def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
-    """Parse dates and °C values, sort by date and report gaps between consecutive days.
+    """Parse dates and values, convert them to °C, sort by date, make the series daily (a sub-daily one
+    by ``resample``) and report gaps between consecutive days.
 
     Cells that do not parse become missing values (kept with their ``source_row``) so validation
     can name them instead of the run failing on the first bad cell.
 
     Args:
         raw: ``date, value, source_row`` from ``DailySeriesDataset``.
-        options: ``date_format`` (``null`` lets pandas infer one consistent format).
+        options: ``date_format`` (``null`` lets pandas infer one consistent format), ``unit`` of the
+            values (``celsius``, ``fahrenheit``, ``kelvin``) and ``resample`` (``null``, ``min``,
+            ``mean``, ``max``: how a sub-daily series becomes daily).
 
     Returns:
         ``date`` (datetime64), ``temp_c`` (float64) and ``source_row``, sorted by date.
+
+    Raises:
+        SeriesFrequencyError: The series is not daily and cannot be made so as configured.
     """
+    unit = options.get("unit", "celsius")
     series = pd.DataFrame(
         {
             "date": pd.to_datetime(raw["date"], format=options.get("date_format"), errors="coerce"),
-            "temp_c": pd.to_numeric(raw["value"], errors="coerce").astype("float64"),
+            "temp_c": to_celsius(pd.to_numeric(raw["value"], errors="coerce").astype("float64"), unit),
             "source_row": raw["source_row"].astype("int64"),
         }
     )
+    if unit != "celsius":
+        logger.info("Temperatures: converted from %s to °C", unit)
     series = series.sort_values("date", kind="stable", na_position="last").reset_index(drop=True)
+    series = _to_daily(series, options.get("resample"))
     gaps = series["date"].diff().dt.days
     long_gaps = series.loc[gaps > 1, "date"]
     if len(long_gaps):

@@ -136,14 +136,42 @@ def validate_corpus(corpus: str, rules: dict[str, Any]) -> tuple[dict, str]:
     return report, render_report(report)
 
 
+PLAUSIBLE_SHARE = 0.99  # another unit is suggested when it makes this share of the values plausible
+
+
+def unit_hint(temp_c: pd.Series, rules: dict[str, Any]) -> str | None:
+    """When the values break the plausible range but would fit it in another unit: which one to set."""
+    from rnn_pipelines.pipelines.ingestion.nodes import UNITS, from_celsius, to_celsius
+
+    configured = rules.get("unit", "celsius")
+    raw = from_celsius(temp_c.dropna(), configured)  # the file's values, as read
+    if raw.empty:
+        return None
+    for unit in (u for u in UNITS if u != configured):
+        converted = to_celsius(raw, unit)
+        share = float(converted.between(rules["min_celsius"], rules["max_celsius"]).mean())
+        if share >= PLAUSIBLE_SHARE:
+            return (
+                f"the values fit {unit} ({share:.1%} plausible once converted, "
+                f"{converted.min():.1f} to {converted.max():.1f} °C): set temperatures_ingestion.unit: {unit}"
+            )
+    return None
+
+
 def validate_temperatures(series: pd.DataFrame, rules: dict[str, Any]) -> tuple[dict, str]:
-    """Validate the daily temperature series; returns the report as a dict (JSON) and as HTML."""
+    """Validate the daily temperature series; returns the report as a dict (JSON) and as HTML. A broken
+    plausible range that another unit would satisfy carries a ``hint`` naming the unit to set."""
     report = run_suite(
         "temperatures",
         suites.temperature_frame(series),
         suites.temperature_expectations(rules),
         ["source_row"],
     )
+    for item in report["expectations"]:
+        if not item["success"] and item["kwargs"].get("min_value") == rules["min_celsius"]:
+            hint = unit_hint(series["temp_c"], rules)
+            if hint:
+                item["hint"] = hint
     return report, render_report(report)
 
 
@@ -163,6 +191,8 @@ def describe_failures(report: dict[str, Any]) -> str:
             detail = f"observed {item['observed_value']}"
         lines.append(f"  - {item['description']} [{item['expectation']}{where}]: {detail}")
         lines.extend(f"      e.g. {example}" for example in item["examples"])
+        if item.get("hint"):
+            lines.append(f"      hint: {item['hint']}")
     return "\n".join(lines)
 
 
