@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -34,6 +35,7 @@ def test_smoke_run_writes_the_report_with_every_variant_and_baseline(project: Pa
         "forecast_vs_actual.png",
         "error_histogram.png",
         "learning_curves.png",
+        "backtest.png",
     ):
         assert (reports / name).stat().st_size > 0, name
     comparison = pd.read_csv(reports / "comparison.csv")
@@ -47,6 +49,11 @@ def test_smoke_run_writes_the_report_with_every_variant_and_baseline(project: Pa
         assert metrics["epochs_run"] == 2 and metrics["test_mae"] > 0
         # 730 synthetic days, 10% test = 73 days, minus one 30-day window: 43 next-day forecasts
         assert len(metrics["test_predictions"]) == 43
+        # the backtest: 6 folds of 7 windows each (the oldest of the 43 left out), a score per fold
+        assert len(metrics["test_mae_folds"]) == 6 and len(metrics["val_mae_folds"]) == 6
+        assert metrics["test_mae_mean"] == pytest.approx(np.mean(metrics["test_mae_folds"]), abs=1e-3)
+    assert {"test_mae_mean", "test_mae_sd"} <= set(comparison.columns)
+    assert "backtest.png" in (reports / "comparison.md").read_text()
 
 
 def test_scaler_is_saved_from_the_train_part(project: Path) -> None:

@@ -56,3 +56,13 @@ def test_prediction_while_reading_labels_every_word() -> None:
     axis = plots.prediction_while_reading(readings).get_axes()[0]
     assert [label.get_text() for label in axis.get_xticklabels()] == ["a", "great", "film"]
     np.testing.assert_allclose(axis.get_lines()[-1].get_ydata(), [0.5, 0.8, 0.9])
+
+
+def test_backtest_folds_draw_a_line_per_model_with_its_mean_and_spread() -> None:
+    origins = ["1990-01-01", "1990-03-01", "1990-05-01"]
+    figure = plots.backtest_folds(origins, {"gru": [1.0, 2.0, 3.0], "persistence": [2.0, 2.0, 2.0]})
+    axis = figure.get_axes()[0]
+    labels = [line.get_label() for line in axis.get_lines()]
+    assert labels == ["gru (2.000 ± 1.000 °C)", "persistence (2.000 ± 0.000 °C)"]
+    np.testing.assert_allclose(axis.get_lines()[0].get_ydata(), [1.0, 2.0, 3.0])
+    assert _png(figure).startswith(b"\x89PNG")

@@ -157,3 +157,24 @@ def error_histogram(errors: Mapping[str, Sequence[float]], *, unit: str = "°C")
     axis.set(xlabel=f"error ({unit})", ylabel="days", title="Forecast errors, test period")
     axis.legend(fontsize="small")
     return figure
+
+
+def backtest_folds(
+    origins: Sequence[str], errors: Mapping[str, Sequence[float]], *, unit: str = "°C", part: str = "test"
+) -> Any:
+    """Each model's error per backtest fold (one marker per forecast origin, a line per model), its mean
+    and spread in the legend: a model ahead on average but not in most folds shows it."""
+    figure = _figure(9, 4)
+    axis = figure.subplots()
+    for colour, (name, per_fold) in zip(_colours(len(errors)), errors.items(), strict=True):
+        values = np.asarray(per_fold, dtype=float)
+        spread = float(values.std(ddof=1)) if len(values) > 1 else 0.0
+        label = f"{name} ({values.mean():.3f} ± {spread:.3f} {unit})"
+        axis.plot(list(origins), values, marker="o", color=colour, lw=1.2, label=label)
+    axis.set(
+        xlabel="fold (first forecast day)", ylabel=f"MAE ({unit})", title=f"Backtest over the {part} part"
+    )
+    axis.grid(alpha=0.3)
+    axis.tick_params(axis="x", labelrotation=30)
+    axis.legend(fontsize="small")
+    return figure

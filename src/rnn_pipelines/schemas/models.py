@@ -165,6 +165,10 @@ class SplitFractions(Section):
         return self
 
 
+class ForecastingBacktest(Section):
+    folds: Annotated[int, Field(ge=2)]
+
+
 class ForecastingSplit(Section):
     train_end: dt.date | None = None
     validation_end: dt.date | None = None
@@ -204,6 +208,7 @@ class Forecasting(Section):
     split: ForecastingSplit
     scaling: Scaling
     windowing: ForecastingWindowing
+    backtest: ForecastingBacktest
     baselines: ForecastingBaselines
     training: Training
     variants: Variants

@@ -56,7 +56,9 @@ def baselines_for(values) -> dict:
     train, validation, test = nodes.split_series(table, SPLIT, WINDOWING)
     scaler = {"method": "standard", "offset": 0.0, "scale": 1.0}
     windows = nodes.make_windows(train, validation, test, scaler, WINDOWING)
-    return nodes.evaluate_baselines(windows, train, validation, test, scaler, {"ridge_alpha": 1.0})
+    return nodes.evaluate_baselines(
+        windows, train, validation, test, scaler, {"ridge_alpha": 1.0}, {"folds": 2}
+    )
 
 
 def test_persistence_on_a_constant_series_has_zero_error() -> None:
@@ -100,3 +102,27 @@ def test_a_window_longer_than_a_split_part_is_refused_naming_the_parameters_and_
         table, SPLIT, {**WINDOWING, "sequence_length": 28, "horizon": 2}
     )
     assert len(validation) == 30 and len(train) == 91 and len(test) == 31
+
+
+def test_the_backtest_splits_a_part_into_consecutive_folds_of_forecast_origins() -> None:
+    folds = nodes.backtest_folds(100, 4)
+    assert [len(f) for f in folds] == [25] * 4 and np.array_equal(np.concatenate(folds), np.arange(100))
+    assert [len(f) for f in nodes.backtest_folds(103, 4)] == [25] * 4  # the 3 oldest left out
+    assert nodes.backtest_folds(103, 4)[0][0] == 3
+    assert [len(f) for f in nodes.backtest_folds(5, 4)] == [5]  # too short for folds: one
+
+
+def test_each_fold_is_scored_with_its_origin_and_the_spread_across_folds() -> None:
+    actual = np.zeros((60, 1))
+    predicted = np.concatenate([np.full(20, 1.0), np.full(20, 2.0), np.full(20, 3.0)])[:, None]
+    dates = pd.date_range("1990-01-01", periods=60, freq="D").to_numpy()
+    scores = nodes.fold_scores(actual, predicted, dates, 3)
+    assert scores["mae_folds"] == [1.0, 2.0, 3.0]
+    assert scores["mae_mean"] == pytest.approx(2.0) and scores["mae_sd"] == pytest.approx(1.0)
+    assert scores["origins"] == ["1990-01-01", "1990-01-21", "1990-02-10"]
+
+
+def test_every_row_carries_its_backtest_on_validation_and_test() -> None:
+    ramp = baselines_for(np.arange(152) * 0.5)["persistence"]
+    assert ramp["test_mae_folds"] == [0.5, 0.5] and ramp["val_mae_folds"] == [0.5, 0.5]
+    assert ramp["test_mae_sd"] == pytest.approx(0.0) and len(ramp["test_origins"]) == 2

@@ -41,7 +41,13 @@ def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
     """The baselines, on exactly the variants' targets (one node, ``forecasting.baselines``)."""
     node = Node(
         evaluate_baselines,
-        ["forecasting.model_input", *SPLITS, "forecasting.scaler", "params:forecasting.baselines"],
+        [
+            "forecasting.model_input",
+            *SPLITS,
+            "forecasting.scaler",
+            "params:forecasting.baselines",
+            "params:forecasting.backtest",
+        ],
         "forecasting.baselines",
         name="evaluate_baselines",
         namespace="forecasting",
@@ -70,6 +76,7 @@ def report(variants: list[str], parameters: Mapping[str, Any]) -> tuple[Step, ..
                 "forecasting.forecast_vs_actual_plot",
                 "forecasting.error_histogram_plot",
                 "forecasting.learning_curves_plot",
+                "forecasting.backtest_plot",
             ],
             "build_forecasting_report",
         ),
@@ -117,14 +124,20 @@ DOMAIN = Release(
     ),
     evaluate=Step(
         evaluate_forecaster,
-        ["model", "forecasting.model_input", "forecasting.scaler", "training_summary"],
+        [
+            "model",
+            "forecasting.model_input",
+            "forecasting.scaler",
+            "training_summary",
+            "params:forecasting.backtest",
+        ],
         "metrics",
         "evaluate_forecaster",
     ),
     curves=CURVES,
     rows=rows,
     selection=Criterion("val_mae", higher_is_better=False),
-    selected_columns=("val_mae", "test_mae", "test_rmse"),
+    selected_columns=("val_mae", "test_mae", "test_rmse", "test_mae_mean", "test_mae_sd"),
     describe_selection=describe_selection,
     report=report,
     provenance=Step(

@@ -163,6 +163,28 @@ def errors_c(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     return {"mae": float(np.mean(np.abs(error))), "rmse": float(np.sqrt(np.mean(error**2)))}
 
 
+def backtest_folds(windows: int, folds: int) -> list[np.ndarray]:
+    """The forecast origins of a part: ``folds`` consecutive, equal blocks of its ``windows``, each
+    forecast with everything before it as history (an expanding window), the oldest windows left out when
+    they do not divide evenly. Fewer than two windows a fold: one fold of all of them."""
+    if windows < 2 * folds:
+        return [np.arange(windows)]
+    return np.split(np.arange(windows % folds, windows), folds)
+
+
+def fold_scores(actual: np.ndarray, predicted: np.ndarray, dates: np.ndarray, folds: int) -> dict[str, Any]:
+    """MAE in °C of each backtest fold (``backtest_folds``), their mean and standard deviation, and the
+    first target date of each fold (its forecast origin)."""
+    blocks = backtest_folds(len(actual), folds)
+    maes = [errors_c(actual[block], predicted[block])["mae"] for block in blocks]
+    return {
+        "mae_folds": [round(m, 4) for m in maes],
+        "mae_mean": float(np.mean(maes)),
+        "mae_sd": float(np.std(maes, ddof=1)) if len(maes) > 1 else 0.0,
+        "origins": [str(pd.Timestamp(dates[block[0]]).date()) for block in blocks],
+    }
+
+
 def scorecard(
     variant: str,
     kind: str,
@@ -170,16 +192,23 @@ def scorecard(
     predictions: dict[str, np.ndarray],
     scaler: dict[str, Any],
     summary: dict[str, Any],
+    backtest: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """One comparison record: validation MAE (selects), test MAE/RMSE (reports), all in °C; the test
-    predictions (first horizon step) for the plots."""
+    """One comparison record, all in °C: validation MAE (selects), test MAE/RMSE (reports), and the
+    backtest over ``backtest["folds"]`` forecast origins of each part (per-fold MAE, mean, spread); the
+    test predictions (first horizon step) for the plots."""
     # [windows, horizon] whatever the predictor returned (scikit-learn drops a single target's axis)
     predictions = {
         split: np.asarray(p).reshape(windows[split]["y"].shape) for split, p in predictions.items()
     }
-    scores = {
-        split: errors_c(series.unscale(windows[split]["y"], scaler), predictions[split])
-        for split in ("validation", "test")
+    actual = {split: series.unscale(windows[split]["y"], scaler) for split in ("validation", "test")}
+    scores = {split: errors_c(actual[split], predictions[split]) for split in ("validation", "test")}
+    folds = {
+        prefix: fold_scores(
+            actual[split], predictions[split], windows[split]["target_dates"], backtest["folds"]
+        )
+        for prefix, split in (("val", "validation"), ("test", "test"))
+        if backtest
     }
     return {
         "variant": variant,
@@ -187,6 +216,7 @@ def scorecard(
         "val_mae": scores["validation"]["mae"],
         "test_mae": scores["test"]["mae"],
         "test_rmse": scores["test"]["rmse"],
+        **{f"{prefix}_{key}": value for prefix, found in folds.items() for key, value in found.items()},
         "test_predictions": predictions["test"][:, 0].round(3).tolist(),
         **summary,
     }
@@ -197,15 +227,16 @@ def evaluate_forecaster(
     windows: dict[str, dict[str, np.ndarray]],
     scaler: dict[str, Any],
     summary: dict[str, Any],
+    backtest: dict[str, Any],
     *,
     variant: str,
 ) -> dict[str, Any]:
-    """Score a trained variant in °C on the validation and test windows."""
+    """Score a trained variant in °C on the validation and test windows, and over their backtest folds."""
     predictions = {
         split: series.unscale(model.predict(windows[split]["x"], verbose=0), scaler)
         for split in ("validation", "test")
     }
-    metrics = scorecard(variant, "rnn", windows, predictions, scaler, summary)
+    metrics = scorecard(variant, "rnn", windows, predictions, scaler, summary, backtest)
     logger.info("%s: val MAE %.3f °C, test MAE %.3f °C", variant, metrics["val_mae"], metrics["test_mae"])
     return metrics
 
@@ -220,10 +251,11 @@ def evaluate_baselines(
     test: pd.DataFrame,
     scaler: dict[str, Any],
     options: dict[str, Any],
+    backtest: dict[str, Any],
 ) -> dict[str, dict[str, Any]]:
     """Persistence (tomorrow = today), seasonal naive (same day last year) and a linear model on the
     window (ridge regression with ``options["ridge_alpha"]``, fitted on the training windows), on exactly
-    the variants' targets."""
+    the variants' targets and backtest folds."""
     from sklearn.linear_model import Ridge
 
     history = pd.concat([train, validation, test]).set_index("date")["temp_c"]
@@ -260,6 +292,7 @@ def evaluate_baselines(
             {**NO_TRAINING, "parameters": int(linear.coef_.size + linear.intercept_.size)}
             if name == "linear_window"
             else {**NO_TRAINING, "parameters": 0},
+            backtest,
         )
         for name, predict in baselines.items()
     }

@@ -20,6 +20,8 @@ COLUMNS = [
     Column("val_mae", "val MAE (°C)", "{:.3f}"),
     Column("test_mae", "test MAE (°C)", "{:.3f}"),
     Column("test_rmse", "test RMSE (°C)", "{:.3f}"),
+    Column("test_mae_mean", "backtest MAE, mean of folds (°C)", "{:.3f}"),
+    Column("test_mae_sd", "fold sd (°C)", "{:.3f}"),
 ]
 
 
@@ -30,7 +32,7 @@ def build_forecasting_report(
     scaler: dict[str, Any],
     baselines: dict[str, dict[str, Any]],
     **inputs: dict[str, Any],
-) -> tuple[str, str, dict[str, Any], Any, Any, Any]:
+) -> tuple[str, str, dict[str, Any], Any, Any, Any, Any]:
     """The comparison report: every variant and baseline in °C, the best marked.
 
     Args:
@@ -38,9 +40,11 @@ def build_forecasting_report(
 
     Returns:
         Markdown, HTML, JSON, and the figures: observed vs forecast over the test period (best variant
-        and persistence), the test error histogram, and every variant's learning curves.
+        and persistence), the test error histogram, every variant's learning curves, and every row's MAE
+        per backtest fold of the test part.
     """
     histories, metrics = split_variant_inputs(inputs)
+    rows = [*metrics.values(), *baselines.values()]
     test = windows["test"]
     actual = series.unscale(test["y"][:, 0], scaler)
     chosen = {best["variant"]: metrics[best["variant"]], "persistence": baselines["persistence"]}
@@ -60,16 +64,22 @@ def build_forecasting_report(
             "forecast_vs_actual.png": "Observed vs next-day forecast (test): best variant and persistence",
             "error_histogram.png": "Test errors: best variant vs persistence",
             "learning_curves.png": "Learning curves (dashed: train, solid: validation), scaled units",
+            "backtest.png": "MAE per backtest fold of the test part, every variant and baseline",
         },
         notes=[
             "persistence: tomorrow = today; seasonal_naive: same day last year; "
-            "linear_window: ridge regression on the window."
+            "linear_window: ridge regression on the window.",
+            f"backtest: the test part's windows in {len(rows[0]['test_mae_folds'])} consecutive folds, each "
+            "forecast with everything before it as history (the trained models, not refitted); selection "
+            "uses validation only.",
         ],
     )
+    folds = {row["variant"]: row["test_mae_folds"] for row in rows}
     figures = (
         plots.forecasts_vs_actual(pd.DatetimeIndex(test["target_dates"]), actual, forecasts),
         plots.error_histogram({name: values - actual for name, values in forecasts.items()}),
         plots.learning_curves(histories, CURVES),
+        plots.backtest_folds(rows[0]["test_origins"], folds),
     )
     return report.outputs(*figures)
 
