@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,12 +16,18 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_or_reuse(doc: str, pipeline: str) -> tuple[Path, bool, float | None, str | None]:
-    """Parse ``--reuse``/``--project``/``--env``; unless reusing, time ``kedro run --pipeline=<pipeline>``.
+def run_or_reuse(
+    doc: str,
+    pipeline: str,
+    add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
+    params: Callable[[argparse.Namespace], dict[str, str]] | None = None,
+) -> tuple[Path, bool, float | None, str | None, argparse.Namespace]:
+    """Parse ``--reuse``/``--project``/``--env`` (and the benchmark's own ``add_arguments``); unless
+    reusing, time ``kedro run --pipeline=<pipeline>`` (with ``--params`` from ``params(args)``).
 
     Returns:
-        The project folder, whether the last run was reused, the run's wall seconds (or ``None``), and the
-        configuration environment it was asked for (``None``: the default).
+        The project folder, whether the last run was reused, the run's wall seconds (or ``None``), the
+        configuration environment it was asked for (``None``: the default), and the parsed arguments.
     """
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument(
@@ -28,17 +35,22 @@ def run_or_reuse(doc: str, pipeline: str) -> tuple[Path, bool, float | None, str
     )
     parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
     parser.add_argument("--env", default=None, help="Kedro configuration environment (e.g. gpu)")
+    if add_arguments:
+        add_arguments(parser)
     args = parser.parse_args()
     project = args.project.resolve()
     if args.reuse:
-        return project, True, None, args.env
+        return project, True, None, args.env, args
     env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.perf_counter()
     command = [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}"]
     if args.env:
         command.append(f"--env={args.env}")
+    extra = params(args) if params else {}
+    if extra:
+        command.append("--params=" + ",".join(f"{key}={value}" for key, value in extra.items()))
     subprocess.run(command, cwd=project, env=env, check=True)
-    return project, False, round(time.perf_counter() - start, 1), args.env
+    return project, False, round(time.perf_counter() - start, 1), args.env, args
 
 
 def save_figures(name: str, reused: bool, run_seconds: float | None, **figures: Any) -> Path:

@@ -32,7 +32,7 @@ RUN_MINUTES = 75
 
 
 def main() -> None:
-    project, reused, run_seconds, env = run_or_reuse(__doc__, "sentiment")
+    project, reused, run_seconds, env, _ = run_or_reuse(__doc__, "sentiment")
 
     import pandas as pd
 

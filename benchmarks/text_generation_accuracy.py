@@ -22,7 +22,7 @@ CPU_TARGET, GPU_AIM = 1.60, 1.47
 
 
 def main() -> None:
-    project, reused, run_seconds, env = run_or_reuse(__doc__, "text_generation")
+    project, reused, run_seconds, env, _ = run_or_reuse(__doc__, "text_generation")
 
     import pandas as pd
 
