@@ -45,7 +45,8 @@ def params(args: Any) -> dict[str, str]:
         "temperature_csv": str(args.csv.resolve()),
         "temperature_date_column": args.date_column,
         "temperature_value_column": args.target,
-        "temperatures_ingestion.date_format": args.date_format,
+        # quoted: --params values are read as YAML, where a leading % starts a directive
+        "temperatures_ingestion.date_format": f'"{args.date_format}"' if args.date_format else None,
         "temperatures_ingestion.unit": args.unit,
         "temperatures_ingestion.resample": args.resample,
     }
