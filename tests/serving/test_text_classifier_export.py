@@ -120,3 +120,14 @@ def test_a_masking_model_is_served_at_the_batchs_longest_review_with_the_same_an
     loaded = tf.saved_model.load(path)
     alone = [float(loaded.serve(tf.constant([t])).numpy()[0]) for t in TEXTS]  # each at its own length
     np.testing.assert_allclose(alone, expected, atol=1e-5)
+
+    # a large batch of mixed lengths, in no particular order: served in groups of similar length, each cut
+    # after its own longest review, and answered in the batch's order
+    from rnn_pipelines.serving.text_classifier import LENGTH_GROUP
+
+    words = tokenizer["vocabulary"][2:]
+    rng = np.random.default_rng(0)
+    batch = [" ".join(rng.choice(words, size=rng.integers(0, 12))) for _ in range(2 * LENGTH_GROUP + 5)]
+    served = loaded.serve(tf.constant(batch)).numpy()
+    assert served.shape == (len(batch),)
+    np.testing.assert_allclose(served, predict_texts(model, tokenizer, batch), atol=1e-5)

@@ -16,6 +16,9 @@ import numpy as np
 from rnn_pipelines.models import ngrams, text
 
 SIGNATURE = "serve"
+# A batch served by a masking model is cut into groups of this many reviews of similar length, each read up
+# to its own longest review: a large mixed batch then pays for its reviews' lengths, not for the longest.
+LENGTH_GROUP = 64
 EPSILON = 1e-7  # probabilities are clipped to [eps, 1 - eps] before taking log-odds (float32 saturates at 1)
 
 
@@ -42,18 +45,42 @@ def _rnn_probabilities(model: Any, tokenizer: dict[str, Any]) -> tuple[Any, list
     vectorizer = text.make_vectorizer(tokenizer["vocabulary"], standardize=tokenizer["standardize"])
     vectorizer(tf.constant([""]))  # builds the layer: ExportArchive only tracks built layers
     length, truncate = tokenizer["sequence_length"], tokenizer["truncate"]
-    # With a masking embedding the padding is skipped, so a batch is served at the length of its longest
-    # review (as training's length buckets do): a short review no longer pays for sequence_length steps.
+    # With a masking embedding the padding is skipped, so reviews are served in groups of similar length,
+    # each at its longest review's length (as training's length buckets do): a short review no longer pays
+    # for sequence_length steps, nor for the longest review of a large batch.
     masked = any(getattr(layer, "mask_zero", False) for layer in model.layers)
     masked = masked and model.inputs[0].shape[1] is None  # a model built for any length
 
-    def probabilities(texts: Any) -> Any:
-        tokens = text.to_fixed_length(vectorizer(texts), sequence_length=length, truncate=truncate)
-        if masked:  # right-padded, every row at least one token: cut after the longest
-            tokens = tokens[:, : tf.reduce_max(tf.math.count_nonzero(tokens, axis=1, dtype=tf.int32))]
+    def score(tokens: Any) -> Any:
         return tf.cast(tf.reshape(model(tf.cast(tokens, "int32"), training=False), [-1]), tf.float32)
 
+    def probabilities(texts: Any) -> Any:
+        tokens = text.to_fixed_length(vectorizer(texts), sequence_length=length, truncate=truncate)
+        if not masked:
+            return score(tokens)
+        return _by_length(tokens, score)
+
     return probabilities, [model, vectorizer]
+
+
+def _by_length(tokens: Any, score: Any) -> Any:
+    """``score`` of right-padded ``tokens`` (every row at least one token), computed in groups of
+    ``LENGTH_GROUP`` rows of similar length, each cut after its longest row; answers in the input's order."""
+    import tensorflow as tf
+
+    lengths = tf.math.count_nonzero(tokens, axis=1, dtype=tf.int32)
+    order = tf.argsort(lengths, stable=True)
+    rows = tf.shape(tokens)[0]
+    groups = (rows + LENGTH_GROUP - 1) // LENGTH_GROUP
+
+    def group(i: Any, answers: Any) -> tuple[Any, Any]:
+        members = order[i * LENGTH_GROUP : (i + 1) * LENGTH_GROUP]
+        longest = tf.reduce_max(tf.gather(lengths, members))
+        return i + 1, answers.write(i, score(tf.gather(tokens, members)[:, :longest]))
+
+    answers = tf.TensorArray(tf.float32, size=groups, infer_shape=False, element_shape=tf.TensorShape([None]))
+    _, answers = tf.while_loop(lambda i, _: i < groups, group, [tf.constant(0), answers])
+    return tf.scatter_nd(order[:, None], answers.concat(), tf.reshape(rows, [1]))
 
 
 class _NgramModel:
@@ -90,7 +117,8 @@ def export_archive(model: Any, tokenizer: dict[str, Any]) -> Any:
     ``serve`` takes a batch of raw strings (``tf.string``, shape ``[None]``) and returns the
     positive-class probability (``float32``, shape ``[None]``). The strings are standardized,
     tokenized, truncated and right-padded exactly as in training (``text.to_fixed_length``); a model
-    that masks its padding reads each batch only up to its longest review.
+    that masks its padding reads each group of ``LENGTH_GROUP`` reviews of similar length only up to the
+    group's longest review.
     """
     probabilities, trackables = _rnn_probabilities(model, tokenizer)
     return _archive(probabilities, trackables)
