@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.integration.conftest import make_project_copy, run_smoke
+from tests.integration.conftest import make_project_copy, registered_champion, run_smoke
 
 DAYS = 1461  # 2012-2015, as the station file of the issue
 
@@ -47,9 +47,12 @@ def use_station(project: Path, csv: Path, ingestion: dict) -> None:
     (project / "conf/smoke/parameters_ingestion.yml").write_text(f"temperatures_ingestion:\n{settings}\n")
 
 
-def test_a_station_file_in_fahrenheit_runs_end_to_end_on_whole_years(tmp_path: Path) -> None:
+COVARIATES = ["precipitation", "temp_max", "wind"]
+
+
+def test_a_station_file_with_covariates_in_fahrenheit_runs_end_to_end_on_whole_years(tmp_path: Path) -> None:
     project = make_project_copy(tmp_path)
-    settings = {"date_format": "%Y/%m/%d", "unit": "fahrenheit"}
+    settings = {"date_format": "%Y/%m/%d", "unit": "fahrenheit", "features": COVARIATES}
     use_station(project, station_csv(tmp_path / "station.csv"), settings)
     run_smoke(project, pipeline="forecasting")
 
@@ -66,6 +69,34 @@ def test_a_station_file_in_fahrenheit_runs_end_to_end_on_whole_years(tmp_path: P
     assert {"persistence", "linear_window"} <= set(comparison["variant"])
     assert comparison["test_mae_mean"].notna().all() and (comparison["test_mae_sd"] > 0).all()
     assert (reports / "backtest.png").stat().st_size > 0
+
+    # the covariates: scaled on the training part each, in the windows, and in the served model's inputs
+    models = project / "data/06_models/forecasting"
+    scaler = json.loads((models / "scaler.json").read_text())
+    assert list(scaler["features"]) == COVARIATES
+    assert scaler["features"]["temp_max"]["offset"] == pytest.approx(parts["train"]["temp_max"].mean())
+    check = json.loads((reports / "export_check.json").read_text())
+    assert check["passed"] and check["max_abs_difference"] <= 1e-4
+    import tensorflow as tf
+
+    serve = tf.saved_model.load(str(models / "candidate")).signatures["serve"]
+    assert {spec.name for spec in serve.structured_input_signature[1].values()} == {"window", *COVARIATES}
+
+    # it beats persistence, so it is the champion, and the registry serves it on raw inputs with covariates
+    blessing = json.loads((reports / "blessing.json").read_text())
+    assert blessing["blessed"], blessing["reason"]
+    from rnn_pipelines.serving.forecaster import serve_windows
+
+    model = registered_champion(project, "rnn-pipelines-forecasting")
+    test = parts["test"]
+    rows = {name: [test[name].to_numpy()[:30].tolist()] for name in ["temp_c", *COVARIATES]}
+    served = model.predict(pd.DataFrame(rows))
+    on_disk = serve_windows(
+        models / "champion", np.array(rows["temp_c"]), None, [np.array(rows[n]) for n in COVARIATES]
+    )
+    np.testing.assert_allclose(served, on_disk, atol=1e-4)
+    with pytest.raises(Exception, match=r"missing inputs \['wind'\]"):
+        model.predict(pd.DataFrame({k: v for k, v in rows.items() if k != "wind"}))
 
 
 def test_an_hourly_station_stops_naming_resample_then_runs_on_daily_minima(tmp_path: Path) -> None:

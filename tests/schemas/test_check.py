@@ -95,6 +95,8 @@ def test_a_value_is_traced_to_the_environment_that_set_it() -> None:
         ("temperatures_validation", {"min_celsius": 60.0}, "must be below max_celsius"),
         ("temperatures_ingestion", {"unit": "farenheit"}, "'celsius', 'fahrenheit' or 'kelvin'"),
         ("temperatures_ingestion", {"resample": "median"}, "'min', 'mean' or 'max'"),
+        ("temperatures_ingestion", {"features": ["wind", "wind"]}, "lists ['wind'] more than once"),
+        ("temperatures_validation", {"feature_ranges": {"wind": [60, 0]}}, "60.0 must be below 0.0"),
     ],
 )
 def test_rules_across_fields_and_known_values(section: str, change: dict, expected: str) -> None:

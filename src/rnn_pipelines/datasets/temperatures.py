@@ -38,7 +38,9 @@ def synthetic_series(
 
 
 def read_series_csv(path: Any, date_column: str, value_column: str) -> pd.DataFrame:
-    """Read a CSV's date and value columns as text, keeping each row's line number for messages.
+    """Read a CSV's date and value columns as text, keeping each row's line number for messages; the
+    file's other columns come along as text under their own names (covariates: ingestion types the ones
+    ``temperatures_ingestion.features`` names).
 
     Raises:
         DatasetError: The file cannot be parsed or lacks one of the configured columns.
@@ -53,11 +55,13 @@ def read_series_csv(path: Any, date_column: str, value_column: str) -> pd.DataFr
             f"Temperature CSV '{path}' lacks the column(s) {missing}; found {list(frame.columns)}. "
             "Set date_column / value_column for this file in conf/ (globals: temperatures)."
         )
+    others = frame.drop(columns=[date_column, value_column]).drop(columns=RAW_COLUMNS, errors="ignore")
     return pd.DataFrame(
         {
             "date": frame[date_column].str.strip(),
             "value": frame[value_column].str.strip(),
             "source_row": np.arange(2, len(frame) + 2),  # header is line 1
+            **{name: others[name].str.strip() for name in others.columns},
         }
     )
 

@@ -15,21 +15,29 @@ DAYS_PER_YEAR = 365.25
 
 
 def regularise_daily(series: pd.DataFrame) -> pd.DataFrame:
-    """Every calendar day from first to last, missing days interpolated linearly in time.
+    """Every calendar day from first to last, missing days interpolated linearly in time (the target and
+    every covariate column).
 
     Windows assume one row per day; a missing day would silently shift every window across it.
 
     Returns:
-        ``date``, ``temp_c`` and ``filled`` (True where the value was interpolated).
+        ``date``, ``temp_c``, ``filled`` (True where the values were interpolated) and the covariates.
     """
-    indexed = series.set_index("date")["temp_c"]
+    features = [c for c in series.columns if c not in ("date", "temp_c", "source_row", "filled")]
+    indexed = series.set_index("date")[["temp_c", *features]]
     days = pd.date_range(indexed.index.min(), indexed.index.max(), freq="D", name="date")
     daily = indexed.reindex(days)
-    filled = daily.isna()
+    filled = daily["temp_c"].isna()
     if filled.any():
         logger.info("Interpolated %d missing day(s): %s", int(filled.sum()), list(days[filled].date)[:5])
+    values = daily.interpolate(method="time")
     return pd.DataFrame(
-        {"date": days, "temp_c": daily.interpolate(method="time").to_numpy(), "filled": filled.to_numpy()}
+        {
+            "date": days,
+            "temp_c": values["temp_c"].to_numpy(),
+            "filled": filled.to_numpy(),
+            **{name: values[name].to_numpy() for name in features},
+        }
     )
 
 
@@ -132,9 +140,10 @@ def make_windows(
     Window *i* reads ``sequence_length`` consecutive days and targets the next ``horizon`` days.
 
     Returns:
-        ``x`` float32 ``[n, sequence_length, features]`` (scaled °C, plus sin/cos day of year when
-        ``calendar``), ``y`` float32 ``[n, horizon]`` (scaled), ``target_dates`` (first target day,
-        ``datetime64[ns]``) and ``last_input`` (°C of each window's last day, for persistence).
+        ``x`` float32 ``[n, sequence_length, features]`` (scaled °C, then each covariate of
+        ``scaler["features"]`` scaled, then sin/cos day of year when ``calendar``), ``y`` float32
+        ``[n, horizon]`` (scaled), ``target_dates`` (first target day, ``datetime64[ns]``) and
+        ``last_input`` (°C of each window's last day, for persistence).
     """
     values = scale(part["temp_c"].to_numpy(), scaler)
     span = sequence_length + horizon
@@ -143,7 +152,10 @@ def make_windows(
             f"A split part has {len(values)} days, fewer than sequence_length + horizon = {span}: "
             "shorten the window or give that part more days."
         )
-    features = values[:, None]
+    covariates = [
+        scale(part[name].to_numpy(), stats)[:, None] for name, stats in scaler.get("features", {}).items()
+    ]
+    features = np.concatenate([values[:, None], *covariates], axis=1)
     if calendar:
         features = np.concatenate([features, calendar_features(part["date"])], axis=1)
     starts = np.arange(0, len(values) - span + 1, stride)

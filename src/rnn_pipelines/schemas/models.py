@@ -10,7 +10,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, PositiveInt, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveFloat,
+    PositiveInt,
+    field_validator,
+    model_validator,
+)
 
 NonNegativeInt = Annotated[int, Field(ge=0)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
@@ -206,6 +214,7 @@ class ForecastingExport(Section):
 
 class Forecasting(Section):
     split: ForecastingSplit
+
     scaling: Scaling
     windowing: ForecastingWindowing
     backtest: ForecastingBacktest
@@ -272,6 +281,15 @@ class TemperaturesIngestion(Section):
     date_format: str | None = None
     unit: Literal["celsius", "fahrenheit", "kelvin"] = "celsius"
     resample: Literal["min", "mean", "max"] | None = None
+    features: list[str] = []
+
+    @field_validator("features")
+    @classmethod
+    def _distinct(cls, features: list[str]) -> list[str]:
+        repeated = sorted({name for name in features if features.count(name) > 1})
+        if repeated:
+            raise ValueError(f"lists {repeated} more than once")
+        return features
 
 
 class ImdbValidation(Section):
@@ -293,11 +311,15 @@ class TemperaturesValidation(Section):
     max_celsius: float
     max_gap_days: PositiveInt
     unit: Literal["celsius", "fahrenheit", "kelvin"] = "celsius"
+    feature_ranges: dict[str, Annotated[list[float], Field(min_length=2, max_length=2)]] = {}
 
     @model_validator(mode="after")
     def _range(self) -> TemperaturesValidation:
         if self.min_celsius >= self.max_celsius:
             raise ValueError(f"min_celsius {self.min_celsius} must be below max_celsius {self.max_celsius}")
+        for name, (low, high) in self.feature_ranges.items():
+            if low >= high:
+                raise ValueError(f"feature_ranges.{name}: {low} must be below {high}")
         return self
 
 

@@ -6,8 +6,9 @@ the model and runs it when the model is loaded, so it imports TensorFlow, pandas
 this project. ``predict`` calls the champion SavedModel's ``serve`` signature, so the MLflow model answers
 exactly what the champion on disk answers.
 
-Input: one row per forecast, column ``temp_c`` (a list of ``sequence_length`` °C values, oldest first)
-and, for a forecaster trained with calendar features, ``day_of_year`` (a list of as many days of year).
+Input: one row per forecast, column ``temp_c`` (a list of ``sequence_length`` °C values, oldest first),
+for a forecaster trained with calendar features ``day_of_year`` (a list of as many days of year), and
+one column per covariate it was trained with (a list of as many values, in the covariate's own units).
 Output: ``[rows, horizon]`` °C, step 1 first.
 """
 
@@ -29,12 +30,20 @@ RECORD = "champion.json"
 def input_example(model_dir: str | Path) -> pd.DataFrame:
     """Two windows of the champion's length (a warming week-scale ramp and a flat one), for the
     signature and the model page's example."""
-    windowing = json.loads((Path(model_dir) / RECORD).read_text(encoding="utf-8"))["windowing"]
+    record = json.loads((Path(model_dir) / RECORD).read_text(encoding="utf-8"))
+    windowing = record["windowing"]
     length = int(windowing["sequence_length"])
     example = {"temp_c": [np.linspace(10.0, 16.0, length).round(1).tolist(), [14.5] * length]}
     if windowing["calendar_features"]:
         example["day_of_year"] = [list(range(150, 150 + length)), list(range(300, 300 + length))]
+    for name, stats in _covariates(record).items():  # each at its training mean (or range's low end)
+        example[name] = [[round(float(stats["offset"]), 2)] * length] * 2
     return pd.DataFrame(example)
+
+
+def _covariates(record: dict[str, Any]) -> dict[str, Any]:
+    """The covariates the champion takes, in its ``serve`` signature's order."""
+    return record.get("scaler", {}).get("features", {})
 
 
 def _invalid(message: str) -> Exception:
@@ -43,14 +52,16 @@ def _invalid(message: str) -> Exception:
 
 
 class ForecasterSavedModel(mlflow.pyfunc.PythonModel):
-    """``predict`` takes a DataFrame of windows (``temp_c``, and ``day_of_year`` when the forecaster
-    uses calendar features) and returns the forecasts in °C (``float32``, ``[rows, horizon]``)."""
+    """``predict`` takes a DataFrame of windows (``temp_c``, ``day_of_year`` when the forecaster uses
+    calendar features, and a column per covariate) and returns the forecasts in °C (``float32``,
+    ``[rows, horizon]``)."""
 
     def load_context(self, context: Any) -> None:
         import tensorflow as tf
 
         folder = Path(context.artifacts[ARTIFACT])
-        self._windowing = json.loads((folder / RECORD).read_text(encoding="utf-8"))["windowing"]
+        record = json.loads((folder / RECORD).read_text(encoding="utf-8"))
+        self._windowing, self._covariates = record["windowing"], list(_covariates(record))
         self._loaded = tf.saved_model.load(str(folder))
         self._serve = getattr(self._loaded, SIGNATURE)
 
@@ -76,6 +87,7 @@ class ForecasterSavedModel(mlflow.pyfunc.PythonModel):
         arguments = [tf.constant(self._column(frame, "temp_c", np.float32))]
         if self._windowing["calendar_features"]:
             arguments.append(tf.constant(self._column(frame, "day_of_year", np.int32)))
+        arguments += [tf.constant(self._column(frame, name, np.float32)) for name in self._covariates]
         return self._serve(*arguments).numpy()
 
 

@@ -134,3 +134,24 @@ def test_a_fahrenheit_series_is_converted_to_celsius() -> None:
     raw = pd.DataFrame({"date": ["1990-01-01", "1990-01-02"], "value": ["32", "212"], "source_row": [2, 3]})
     series = build_temperature_series(raw, {"date_format": None, "unit": "fahrenheit"})
     assert series["temp_c"].tolist() == [0.0, 100.0]
+
+
+def test_covariates_are_typed_and_a_misspelt_one_is_named_with_the_closest_column() -> None:
+    from rnn_pipelines.pipelines.ingestion.nodes import FeatureColumnError
+
+    raw = pd.DataFrame(
+        {
+            "date": ["1990-01-01", "1990-01-02"],
+            "value": ["10", "11"],
+            "source_row": [2, 3],
+            "wind": ["3.5", "n/a"],
+            "weather": ["sun", "rain"],
+        }
+    )
+    series = build_temperature_series(raw, {"date_format": None, "features": ["wind"]})
+    assert list(series.columns) == ["date", "temp_c", "source_row", "wind"]  # weather not asked for: dropped
+    assert series["wind"].iloc[0] == 3.5 and pd.isna(series["wind"].iloc[1])  # validation names row 3
+    with pytest.raises(FeatureColumnError) as error:
+        build_temperature_series(raw, {"date_format": None, "features": ["wnd"]})
+    message = str(error.value)
+    assert "temperatures_ingestion.features names 'wnd'" in message and "did you mean 'wind'?" in message

@@ -349,3 +349,19 @@ def test_kelvin_values_read_as_celsius_get_the_kelvin_hint() -> None:
     series.loc[3, "temp_c"] = 999.0
     report, _ = validate_temperatures(series, TEMPERATURE_RULES)
     assert all("hint" not in e for e in report["expectations"])
+
+
+def test_a_covariate_must_be_numeric_in_every_row_and_within_its_range(tmp_path: Path) -> None:
+    raw = raw_series()
+    raw["wind"] = [f"{3 + i % 4}.0" for i in range(len(raw))]
+    rules = {**TEMPERATURE_RULES, "feature_ranges": {"wind": [0, 60]}}
+    options = {"date_format": None, "features": ["wind"]}
+    station = Domain(**{**TEMPERATURES.__dict__, "rules": rules, "options": options})
+    assert_stopped(
+        tmp_path, station, set_row(raw, 9, "wind", "calm"), "feature 'wind' is numeric", "'source_row': 9"
+    )
+    assert_stopped(
+        tmp_path / "r", station, set_row(raw, 9, "wind", "400"), "feature 'wind' is plausible (0 to 60)", "9"
+    )
+    station.run(tmp_path / "ok", raw)
+    assert pd.read_parquet(station.output(tmp_path / "ok"))["wind"].between(3, 6).all()

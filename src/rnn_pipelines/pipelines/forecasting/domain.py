@@ -169,7 +169,7 @@ DOMAIN = Release(
     must_beat=persistence_rival,
     champion_scored_on="test_sha256",
     rescore=score_champion,
-    rescore_inputs={"windows": "forecasting.model_input"} | SERVED_WITH,
+    rescore_inputs={"test": "forecasting.test"},
     champion_record=champion_record,
     record_inputs={"test": "forecasting.test"} | SERVED_WITH,
 )

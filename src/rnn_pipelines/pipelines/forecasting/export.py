@@ -32,6 +32,14 @@ def _raw_windows(windows: dict[str, np.ndarray], scaler: dict[str, Any]) -> np.n
     return series.unscale(windows["x"][..., 0], scaler).astype(np.float32)
 
 
+def _raw_features(windows: dict[str, np.ndarray], scaler: dict[str, Any]) -> list[np.ndarray]:
+    """Each covariate's channel back in its own units (channels 1..k, in the scaler's order)."""
+    return [
+        series.unscale(windows["x"][..., 1 + i], stats).astype(np.float32)
+        for i, stats in enumerate(scaler.get("features", {}).values())
+    ]
+
+
 def _input_days(windows: dict[str, np.ndarray], length: int) -> np.ndarray:
     """Day of year of every input day of every window (the days before each window's target)."""
     targets = pd.DatetimeIndex(windows["target_dates"])
@@ -41,10 +49,12 @@ def _input_days(windows: dict[str, np.ndarray], length: int) -> np.ndarray:
 
 def _served_inputs(
     windows: dict[str, np.ndarray], scaler: dict[str, Any], windowing: dict[str, Any]
-) -> tuple[np.ndarray, np.ndarray | None]:
-    """What the export takes for these windows: raw °C, and day of year when calendar features are on."""
+) -> tuple[np.ndarray, np.ndarray | None, list[np.ndarray]]:
+    """What the export takes for these windows: raw °C, day of year when calendar features are on, and
+    each covariate's raw windows."""
     raw = _raw_windows(windows, scaler)
-    return raw, _input_days(windows, raw.shape[1]) if windowing["calendar_features"] else None
+    days = _input_days(windows, raw.shape[1]) if windowing["calendar_features"] else None
+    return raw, days, _raw_features(windows, scaler)
 
 
 def verify_forecaster_export(
@@ -57,35 +67,59 @@ def verify_forecaster_export(
     options: dict[str, Any],
 ) -> dict[str, Any]:
     """Serve the export in a fresh TensorFlow-only process on test windows, a constant window and an
-    out-of-range one, and compare with the in-memory model (°C, to ``options["atol"]``)."""
+    out-of-range one (with the first test window's covariates), and compare with the in-memory model
+    (°C, to ``options["atol"]``)."""
     count = options["test_windows"]
-    raw, days = _served_inputs(windows["test"], scaler, windowing)
+    raw, days, covariates = _served_inputs(windows["test"], scaler, windowing)
     length = raw.shape[1]
     edge = np.stack([np.full(length, 15.0), np.linspace(-5.0, 45.0, length)]).astype(np.float32)
     probes = np.concatenate([raw[:count], edge])
-    features = series.scale(probes, scaler)[..., None]
+    covariates = [np.concatenate([c[:count], np.repeat(c[:1], len(edge), axis=0)]) for c in covariates]
+    channels = [series.scale(probes, scaler)[..., None]]
+    stats = scaler.get("features", {}).values()
+    channels += [series.scale(c, s)[..., None] for c, s in zip(covariates, stats, strict=True)]
     extra = []
     if days is not None:
         days = np.concatenate([days[:count], np.repeat(days[:1], len(edge), axis=0)])
-        features = np.concatenate([features, series.calendar_features_of_days(days)], axis=-1)
+        channels.append(series.calendar_features_of_days(days))
         extra = [(days.tolist(), "int32")]
+    extra += [(c.tolist(), "float32") for c in covariates]
     model = selected.of(best).model
-    expected = series.unscale(model.predict(features, verbose=0), scaler)
+    expected = series.unscale(model.predict(np.concatenate(channels, axis=-1), verbose=0), scaler)
     return verify_in_fresh_process(
         model_dir, probes.tolist(), expected, dtype="float32", extra_inputs=extra, atol=options["atol"]
     )
 
 
-def score_champion(
-    champion_dir: str,
-    windows: dict[str, dict[str, np.ndarray]],
-    scaler: dict[str, Any],
-    windowing: dict[str, Any],
-) -> float:
-    """Test MAE (°C) of a champion SavedModel on this run's test windows (a champion scored on another
-    test period)."""
-    served = forecaster.serve_windows(champion_dir, *_served_inputs(windows["test"], scaler, windowing))
-    return errors_c(series.unscale(windows["test"]["y"], scaler), served)["mae"]
+def score_champion(champion_dir: str, test: pd.DataFrame) -> float:
+    """Test MAE (°C) of a champion SavedModel on this run's test part (a champion scored on another test
+    period), windowed with the champion's own windowing, scaling and covariates.
+
+    Raises:
+        ValueError: The champion takes a covariate this run's data does not have.
+    """
+    import json
+    from pathlib import Path
+
+    record = json.loads((Path(champion_dir) / "champion.json").read_text(encoding="utf-8"))
+    scaler, windowing = record["scaler"], record["windowing"]
+    missing = [name for name in scaler.get("features", {}) if name not in test.columns]
+    if missing:
+        raise ValueError(
+            f"The champion at {champion_dir} takes the covariates {missing}, which this run's data does not "
+            "have, so it cannot be compared on this run's test part: add them to "
+            "temperatures_ingestion.features, or move the champion folder away to start a new one."
+        )
+    windows = series.make_windows(
+        test,
+        scaler,
+        sequence_length=windowing["sequence_length"],
+        horizon=windowing["horizon"],
+        stride=windowing["stride"],
+        calendar=windowing["calendar_features"],
+    )
+    served = forecaster.serve_windows(champion_dir, *_served_inputs(windows, scaler, windowing))
+    return errors_c(series.unscale(windows["y"], scaler), served)["mae"]
 
 
 def persistence_rival(comparison: pd.DataFrame, options: dict[str, Any]) -> dict[str, float]:

@@ -71,8 +71,18 @@ def check_window_fits(parts: dict[str, pd.DataFrame], windowing: dict[str, Any])
 
 
 def fit_scaler(train: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
-    """Scaling statistics from the training part only (saved in ``06_models``)."""
+    """Scaling statistics from the training part only (saved in ``06_models``): the target's, and under
+    ``features`` each covariate's (the part's columns beyond date, target and ``filled``: what
+    ``temperatures_ingestion.features`` kept, in the order the windows stack them), in its own units."""
     scaler = series.fit_scaler(train["temp_c"].to_numpy(), options["method"])
+    features = [c for c in train.columns if c not in ("date", "temp_c", "filled")]
+    if features:
+        scaler["features"] = {}
+        for name in features:
+            try:
+                scaler["features"][name] = series.fit_scaler(train[name].to_numpy(), options["method"])
+            except ValueError as error:
+                raise ValueError(f"temperatures_ingestion.features '{name}': {error}") from error
     logger.info("Scaler (%s) fitted on %d training days: %s", options["method"], len(train), scaler)
     return scaler
 

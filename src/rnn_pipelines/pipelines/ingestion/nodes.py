@@ -86,6 +86,33 @@ class SeriesFrequencyError(ValueError):
     """The series is not one value per day and the configuration does not say how to make it so."""
 
 
+class FeatureColumnError(ValueError):
+    """``temperatures_ingestion.features`` names a column the temperature source does not have."""
+
+
+def _features(raw: pd.DataFrame, names: list[str]) -> dict[str, pd.Series]:
+    """The covariates ``names`` as numbers (a cell that does not parse becomes missing, for validation
+    to name with its row).
+
+    Raises:
+        FeatureColumnError: A name is not a column of the source (with the columns it has, and the
+            closest match).
+    """
+    import difflib
+
+    available = [c for c in raw.columns if c not in ("date", "value", "source_row")]
+    for name in names:
+        if name not in available:
+            close = difflib.get_close_matches(name, available, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise FeatureColumnError(
+                f"temperatures_ingestion.features names '{name}', which is not a column of the temperature "
+                "source "
+                f"(its other columns: {available or 'none'}){hint}"
+            )
+    return {name: pd.to_numeric(raw[name], errors="coerce").astype("float64") for name in names}
+
+
 def to_celsius(values: np.ndarray | pd.Series, unit: str) -> np.ndarray | pd.Series:
     """Temperatures in ``unit`` (``celsius``, ``fahrenheit`` or ``kelvin``) as °C."""
     if unit == "fahrenheit":
@@ -152,8 +179,12 @@ def _to_daily(series: pd.DataFrame, resample: str | None) -> pd.DataFrame:
         )
     per_day = pd.Timedelta(days=1) // step
     grouped = dated.groupby(dated["date"].dt.floor("D"))
+    features = [c for c in series.columns if c not in TEMPERATURE_COLUMNS]
     daily = grouped.agg(
-        temp_c=("temp_c", resample), source_row=("source_row", "first"), readings=("temp_c", "count")
+        temp_c=("temp_c", resample),
+        source_row=("source_row", "first"),
+        readings=("temp_c", "count"),
+        **{name: (name, "mean") for name in features},  # covariates: each day's mean
     )
     sparse = daily["readings"] < per_day / 2  # a day's minimum from two readings is not its minimum
     logger.info(
@@ -167,7 +198,8 @@ def _to_daily(series: pd.DataFrame, resample: str | None) -> pd.DataFrame:
         per_day,
     )
     daily = daily[~sparse].rename_axis("date").reset_index()
-    return pd.concat([daily[TEMPERATURE_COLUMNS], series[series["date"].isna()]], ignore_index=True)
+    columns = [*TEMPERATURE_COLUMNS, *features]
+    return pd.concat([daily[columns], series[series["date"].isna()]], ignore_index=True)
 
 
 def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.DataFrame:
@@ -180,14 +212,17 @@ def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.D
     Args:
         raw: ``date, value, source_row`` from ``DailySeriesDataset``.
         options: ``date_format`` (``null`` lets pandas infer one consistent format), ``unit`` of the
-            values (``celsius``, ``fahrenheit``, ``kelvin``) and ``resample`` (``null``, ``min``,
-            ``mean``, ``max``: how a sub-daily series becomes daily).
+            values (``celsius``, ``fahrenheit``, ``kelvin``), ``resample`` (``null``, ``min``,
+            ``mean``, ``max``: how a sub-daily series becomes daily) and ``features``: the source's
+            columns kept as covariates (in their own units; a sub-daily one averaged per day).
 
     Returns:
-        ``date`` (datetime64), ``temp_c`` (float64) and ``source_row``, sorted by date.
+        ``date`` (datetime64), ``temp_c`` (float64), ``source_row`` and each feature (float64), sorted
+        by date.
 
     Raises:
         SeriesFrequencyError: The series is not daily and cannot be made so as configured.
+        FeatureColumnError: A feature is not a column of the source.
     """
     unit = options.get("unit", "celsius")
     series = pd.DataFrame(
@@ -195,6 +230,7 @@ def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.D
             "date": pd.to_datetime(raw["date"], format=options.get("date_format"), errors="coerce"),
             "temp_c": to_celsius(pd.to_numeric(raw["value"], errors="coerce").astype("float64"), unit),
             "source_row": raw["source_row"].astype("int64"),
+            **_features(raw, list(options.get("features") or [])),
         }
     )
     if unit != "celsius":
@@ -214,4 +250,4 @@ def build_temperature_series(raw: pd.DataFrame, options: dict[str, Any]) -> pd.D
     logger.info(
         "Temperatures: %d days from %s to %s", len(series), series["date"].min(), series["date"].max()
     )
-    return series[TEMPERATURE_COLUMNS]
+    return series[[*TEMPERATURE_COLUMNS, *(options.get("features") or [])]]

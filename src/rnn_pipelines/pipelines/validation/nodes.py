@@ -161,14 +161,16 @@ def unit_hint(temp_c: pd.Series, rules: dict[str, Any]) -> str | None:
 def validate_temperatures(series: pd.DataFrame, rules: dict[str, Any]) -> tuple[dict, str]:
     """Validate the daily temperature series; returns the report as a dict (JSON) and as HTML. A broken
     plausible range that another unit would satisfy carries a ``hint`` naming the unit to set."""
+    features = [c for c in series.columns if c not in ("date", "temp_c", "source_row")]
     report = run_suite(
         "temperatures",
         suites.temperature_frame(series),
-        suites.temperature_expectations(rules),
+        [*suites.temperature_expectations(rules), *suites.feature_expectations(features, rules)],
         ["source_row"],
     )
     for item in report["expectations"]:
-        if not item["success"] and item["kwargs"].get("min_value") == rules["min_celsius"]:
+        plausible = item["kwargs"].get("column") == "temp_c" and "min_value" in item["kwargs"]
+        if not item["success"] and plausible:
             hint = unit_hint(series["temp_c"], rules)
             if hint:
                 item["hint"] = hint

@@ -185,3 +185,26 @@ def temperature_expectations(rules: dict[str, Any]) -> list[Any]:
             description=f"gaps between consecutive days are at most {rules['max_gap_days']} days",
         ),
     ]
+
+
+def feature_expectations(features: list[str], rules: dict[str, Any]) -> list[Any]:
+    """Each covariate (the series' columns beyond date, temperature and source row) is numeric in every
+    row, and within ``rules["feature_ranges"]`` where it has one."""
+    import great_expectations.expectations as gxe
+
+    checks = []
+    for name in features:
+        checks.append(
+            gxe.ExpectColumnValuesToNotBeNull(column=name, description=f"feature '{name}' is numeric")
+        )
+        if name in (rules.get("feature_ranges") or {}):
+            low, high = rules["feature_ranges"][name]
+            checks.append(
+                gxe.ExpectColumnValuesToBeBetween(
+                    column=name,
+                    min_value=low,
+                    max_value=high,
+                    description=f"feature '{name}' is plausible ({low} to {high})",
+                )
+            )
+    return checks
