@@ -47,10 +47,33 @@ def run_or_reuse(
     if args.env:
         command.append(f"--env={args.env}")
     extra = params(args) if params else {}
-    if extra:
-        command.append("--params=" + ",".join(f"{key}={value}" for key, value in extra.items()))
-    subprocess.run(command, cwd=project, env=env, check=True)
+    if any(isinstance(value, list) for value in extra.values()):
+        _run_in_process(project, pipeline, args.env, extra)  # --params cannot carry a list
+    else:
+        if extra:
+            command.append("--params=" + ",".join(f"{key}={value}" for key, value in extra.items()))
+        subprocess.run(command, cwd=project, env=env, check=True)
     return project, False, round(time.perf_counter() - start, 1), args.env, args
+
+
+def _run_in_process(project: Path, pipeline: str, env: str | None, dotted: dict[str, Any]) -> None:
+    """``kedro run --pipeline=<pipeline>`` in this process, with ``dotted`` (``a.b: value``) as its runtime
+    parameters, nested as ``--params`` would nest them."""
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    nested: dict[str, Any] = {}
+    for key, value in dotted.items():
+        *parents, leaf = key.split(".")
+        node = nested
+        for parent in parents:
+            node = node.setdefault(parent, {})
+        node[leaf] = value.strip('"') if isinstance(value, str) else value
+    os.environ["DO_NOT_TRACK"] = "1"
+    bootstrap_project(project)
+    os.chdir(project)
+    with KedroSession.create(project_path=project, env=env, runtime_params=nested) as session:
+        session.run(pipeline_names=[pipeline])
 
 
 def save_figures(name: str, reused: bool, run_seconds: float | None, **figures: Any) -> Path:

@@ -10,7 +10,7 @@ more than the fold spread.
 Usage:
     RNN_PIPELINES_DATA_MIRROR=... uv run python benchmarks/forecasting_accuracy.py [--reuse] [--project DIR]
     uv run python benchmarks/forecasting_accuracy.py --csv station.csv --date-column date --target temp_min \
-        [--date-format %Y/%m/%d] [--unit fahrenheit] [--resample min]
+        [--date-format %Y/%m/%d] [--unit fahrenheit] [--resample min] [--features precipitation wind]
 
 Figures are printed and written to data/08_reporting/benchmarks/forecasting_accuracy.json (with ``--csv``:
 forecasting_accuracy_<file name>.json).
@@ -34,6 +34,7 @@ def add_arguments(parser: Any) -> None:
     parser.add_argument("--date-format", help='e.g. "%%Y/%%m/%%d" (default: one inferred format)')
     parser.add_argument("--unit", choices=["celsius", "fahrenheit", "kelvin"], help="the CSV's unit")
     parser.add_argument("--resample", choices=["min", "mean", "max"], help="sub-daily to daily")
+    parser.add_argument("--features", nargs="*", default=[], help="the CSV's covariate columns")
 
 
 def params(args: Any) -> dict[str, str]:
@@ -50,7 +51,10 @@ def params(args: Any) -> dict[str, str]:
         "temperatures_ingestion.unit": args.unit,
         "temperatures_ingestion.resample": args.resample,
     }
-    return {key: value for key, value in chosen.items() if value}
+    chosen = {key: value for key, value in chosen.items() if value}
+    if args.features:
+        chosen["temperatures_ingestion.features"] = list(args.features)
+    return chosen
 
 
 def main() -> None:
