@@ -128,6 +128,18 @@ def http_server(command: list[str], health: str, env: dict[str, str] | None = No
         log.close()
 
 
+@contextlib.contextmanager
+def mlflow_server(project: Path):
+    """``mlflow server`` (the UI and its REST API) on ``project``'s store, on a free loopback port; yields
+    its URL."""
+    port = free_port()
+    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri"]
+    command += [f"sqlite:///{project}/mlflow/mlflow.db", "--host", "127.0.0.1", "--port", str(port)]
+    url = f"http://127.0.0.1:{port}"
+    with http_server([*command, "--workers", "1"], f"{url}/health", wait=120):
+        yield url
+
+
 def parent_run(runs: list[Any], pipeline: str) -> Any:
     """The first pipeline run of ``pipeline`` among MLflow ``runs`` (its name tells runs apart now:
     ``<pipeline> · <selected> · <score> · <time>``; kedro-mlflow's ``pipeline_names`` tag says which)."""

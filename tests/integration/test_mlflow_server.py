@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.integration.conftest import free_port, http_server
+from tests.integration.conftest import mlflow_server
 from tests.integration.test_sentiment_smoke import HYBRIDS, REPORT_FILES, VARIANTS
 
 pytestmark = pytest.mark.real_data
@@ -16,11 +15,7 @@ pytestmark = pytest.mark.real_data
 
 @pytest.fixture(scope="module")
 def server(smoke_project: Path):
-    port = free_port()
-    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri"]
-    command += [f"sqlite:///{smoke_project}/mlflow/mlflow.db", "--host", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}"
-    with http_server([*command, "--workers", "1"], f"{url}/health", wait=120):
+    with mlflow_server(smoke_project) as url:
         yield url
 
 

@@ -7,7 +7,6 @@ Skipped, with the reason, where no Chromium or chromedriver is installed; ``.ci/
 from __future__ import annotations
 
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import pytest
 
 from rnn_pipelines.datasets.tracking import model_version_path, review_path
-from tests.integration.conftest import free_port, http_server
+from tests.integration.conftest import mlflow_server
 from tests.integration.test_sentiment_smoke import HYBRIDS, VARIANTS
 
 pytestmark = pytest.mark.real_data
@@ -29,12 +28,8 @@ MODEL = "rnn-pipelines-sentiment"
 
 @pytest.fixture(scope="module")
 def ui(smoke_project: Path) -> Iterator[str]:
-    """``mlflow server`` (the UI and its API) on the smoke run's store, on a free loopback port."""
-    port = free_port()
-    command = [sys.executable, "-m", "mlflow", "server", "--backend-store-uri"]
-    command += [f"sqlite:///{smoke_project}/mlflow/mlflow.db", "--host", "127.0.0.1", "--port", str(port)]
-    url = f"http://127.0.0.1:{port}"
-    with http_server([*command, "--workers", "1"], f"{url}/health", wait=120):
+    """``mlflow server`` (the UI and its API) on the smoke run's store."""
+    with mlflow_server(smoke_project) as url:
         yield url
 
 

@@ -169,3 +169,18 @@ def make_windows(
         "target_dates": dates[starts + sequence_length],
         "last_input": part["temp_c"].to_numpy()[starts + sequence_length - 1],
     }
+
+
+def windows_of(
+    part: pd.DataFrame, scaler: dict[str, Any], windowing: dict[str, Any]
+) -> dict[str, np.ndarray]:
+    """``make_windows`` with the settings of ``forecasting.windowing`` (``sequence_length``, ``horizon``,
+    ``stride``, ``calendar_features``)."""
+    return make_windows(
+        part,
+        scaler,
+        sequence_length=windowing["sequence_length"],
+        horizon=windowing["horizon"],
+        stride=windowing["stride"],
+        calendar=windowing["calendar_features"],
+    )

@@ -110,14 +110,7 @@ def score_champion(champion_dir: str, test: pd.DataFrame) -> float:
             "have, so it cannot be compared on this run's test part: add them to "
             "temperatures_ingestion.features, or move the champion folder away to start a new one."
         )
-    windows = series.make_windows(
-        test,
-        scaler,
-        sequence_length=windowing["sequence_length"],
-        horizon=windowing["horizon"],
-        stride=windowing["stride"],
-        calendar=windowing["calendar_features"],
-    )
+    windows = series.windows_of(test, scaler, windowing)
     served = forecaster.serve_windows(champion_dir, *_served_inputs(windows, scaler, windowing))
     return errors_c(series.unscale(windows["y"], scaler), served)["mae"]
 

@@ -103,14 +103,7 @@ def make_windows(
         Per split: ``x``, ``y``, ``target_dates``, ``last_input`` (see ``series.make_windows``).
     """
     windows = {
-        name: series.make_windows(
-            part,
-            scaler,
-            sequence_length=options["sequence_length"],
-            horizon=options["horizon"],
-            stride=options["stride"],
-            calendar=options["calendar_features"],
-        )
+        name: series.windows_of(part, scaler, options)
         for name, part in zip(SPLITS, (train, validation, test), strict=True)
     }
     logger.info("Windows: %s", {name: len(w["y"]) for name, w in windows.items()})
