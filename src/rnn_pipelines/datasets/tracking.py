@@ -39,19 +39,18 @@ def model_version_path(name: str, version: str | int) -> str:
     return f"#/models/{name}/versions/{version}?workflowType=machine_learning"
 
 
-def update_review_view(experiment_id: str, metric_keys: list[str]) -> None:
-    """Add ``metric_keys`` as columns of the experiment's review view (created on first use)."""
+def update_review_view(experiment: Any, metric_keys: list[str]) -> None:
+    """Add ``metric_keys`` as columns of ``experiment``'s review view (created on first use)."""
     import mlflow
 
-    client = mlflow.MlflowClient()
     tag = SHARED_VIEW_TAG + REVIEW_VIEW
-    found = client.get_experiment(experiment_id).tags.get(tag)
+    found = experiment.tags.get(tag)
     view = json.loads(found) if found else {"orderByKey": "attributes.start_time", "orderByAsc": False}
     columns = view.get("selectedColumns", VIEW_COLUMNS)
     wanted = [f"metrics.`{key}`" for key in metric_keys if f"metrics.`{key}`" not in columns]
     if wanted or not found:
         view["selectedColumns"] = wanted + columns  # the newest scores first, beside the run name
-        client.set_experiment_tag(experiment_id, tag, json.dumps(view))
+        mlflow.MlflowClient().set_experiment_tag(experiment.experiment_id, tag, json.dumps(view))
 
 
 def _pip_requirements() -> list[str]:
@@ -220,7 +219,7 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
             mlflow.MlflowClient().set_experiment_tag(experiment.experiment_id, EXPERIMENT_KIND, TRAINING_RUNS)
         # the summary's scores, and the same scores of the nested variant runs (``selected_`` dropped)
         nested = [key.removeprefix("selected_") for key in data["metrics"] if key.startswith("selected_")]
-        update_review_view(experiment.experiment_id, [*data["metrics"], *nested])
+        update_review_view(experiment, [*data["metrics"], *nested])
         logger.info("Review the runs in the MLflow UI at %s", review_path(experiment.experiment_id))
 
     @staticmethod

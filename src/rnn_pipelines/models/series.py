@@ -14,6 +14,15 @@ SCALERS = ("standard", "minmax")
 DAYS_PER_YEAR = 365.25
 
 
+NOT_COVARIATES = ("date", "temp_c", "source_row", "filled")  # every other column of a series is a covariate
+
+
+def covariate_columns(series: pd.DataFrame) -> list[str]:
+    """The series' covariates (``temperatures_ingestion.features``), in their order: its columns other than
+    the date, the target, the source row and the interpolation flag."""
+    return [c for c in series.columns if c not in NOT_COVARIATES]
+
+
 def regularise_daily(series: pd.DataFrame) -> pd.DataFrame:
     """Every calendar day from first to last, missing days interpolated linearly in time (the target and
     every covariate column).
@@ -23,7 +32,7 @@ def regularise_daily(series: pd.DataFrame) -> pd.DataFrame:
     Returns:
         ``date``, ``temp_c``, ``filled`` (True where the values were interpolated) and the covariates.
     """
-    features = [c for c in series.columns if c not in ("date", "temp_c", "source_row", "filled")]
+    features = covariate_columns(series)
     indexed = series.set_index("date")[["temp_c", *features]]
     days = pd.date_range(indexed.index.min(), indexed.index.max(), freq="D", name="date")
     daily = indexed.reindex(days)

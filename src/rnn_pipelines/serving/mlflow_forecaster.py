@@ -36,7 +36,7 @@ def input_example(model_dir: str | Path) -> pd.DataFrame:
     example = {"temp_c": [np.linspace(10.0, 16.0, length).round(1).tolist(), [14.5] * length]}
     if windowing["calendar_features"]:
         example["day_of_year"] = [list(range(150, 150 + length)), list(range(300, 300 + length))]
-    for name, stats in _covariates(record).items():  # each at its training mean (or range's low end)
+    for name, stats in _covariates(record).items():  # each at its training mean
         example[name] = [[round(float(stats["offset"]), 2)] * length] * 2
     return pd.DataFrame(example)
 

@@ -58,7 +58,7 @@ def select(comparison: pd.DataFrame, *, release: Release) -> dict[str, Any]:
     best = candidates.loc[column.idxmax() if release.selection.higher_is_better else column.idxmin()]
     choice = {
         "variant": best["variant"],
-        **{c: _plain(best[c]) for c in release.selected_columns if c in best},
+        **{c: _plain(best[c]) for c in release.selected_columns},
         **release.describe_selection(comparison, best),
     }
     logger.info("Best %s candidate: %s", release.name, choice)

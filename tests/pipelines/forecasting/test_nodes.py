@@ -75,12 +75,16 @@ def test_persistence_on_a_ramp_is_off_by_the_slope() -> None:
     assert set(baselines) == {"persistence", "seasonal_naive", "linear_window"}
 
 
+FOLDS = {"test_mae_mean": 2.0, "test_mae_sd": 0.1}  # the backtest columns every scorecard carries
+
+
 def test_best_forecaster_is_chosen_on_validation_not_test() -> None:
     comparison = pd.DataFrame(
         [
-            {"variant": "lstm", "kind": "rnn", "val_mae": 1.5, "test_mae": 2.0, "test_rmse": 2.5},
-            {"variant": "gru", "kind": "rnn", "val_mae": 1.6, "test_mae": 1.0, "test_rmse": 1.2},
-            {"variant": "persistence", "kind": "baseline", "val_mae": 1.0, "test_mae": 2.2, "test_rmse": 3.0},
+            {"variant": "lstm", "kind": "rnn", "val_mae": 1.5, "test_mae": 2.0, "test_rmse": 2.5, **FOLDS},
+            {"variant": "gru", "kind": "rnn", "val_mae": 1.6, "test_mae": 1.0, "test_rmse": 1.2, **FOLDS},
+            {"variant": "persistence", "kind": "baseline", "val_mae": 1.0, "test_mae": 2.2, "test_rmse": 3.0}
+            | FOLDS,
         ]
     )
     best = skeleton.select(comparison, release=DOMAIN)

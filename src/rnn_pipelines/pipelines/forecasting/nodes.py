@@ -75,7 +75,7 @@ def fit_scaler(train: pd.DataFrame, options: dict[str, Any]) -> dict[str, Any]:
     ``features`` each covariate's (the part's columns beyond date, target and ``filled``: what
     ``temperatures_ingestion.features`` kept, in the order the windows stack them), in its own units."""
     scaler = series.fit_scaler(train["temp_c"].to_numpy(), options["method"])
-    features = [c for c in train.columns if c not in ("date", "temp_c", "filled")]
+    features = series.covariate_columns(train)
     if features:
         scaler["features"] = {}
         for name in features:
@@ -195,7 +195,7 @@ def scorecard(
     predictions: dict[str, np.ndarray],
     scaler: dict[str, Any],
     summary: dict[str, Any],
-    backtest: dict[str, Any] | None = None,
+    backtest: dict[str, Any],
 ) -> dict[str, Any]:
     """One comparison record, all in °C: validation MAE (selects), test MAE/RMSE (reports), and the
     backtest over ``backtest["folds"]`` forecast origins of each part (per-fold MAE, mean, spread); the
@@ -211,7 +211,6 @@ def scorecard(
             actual[split], predictions[split], windows[split]["target_dates"], backtest["folds"]
         )
         for prefix, split in (("val", "validation"), ("test", "test"))
-        if backtest
     }
     return {
         "variant": variant,

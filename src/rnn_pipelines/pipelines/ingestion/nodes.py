@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.models.series import covariate_columns
+
 logger = logging.getLogger(__name__)
 
 _HTML_BREAK = re.compile(r"<br\s*/?>", flags=re.IGNORECASE)
@@ -179,7 +181,7 @@ def _to_daily(series: pd.DataFrame, resample: str | None) -> pd.DataFrame:
         )
     per_day = pd.Timedelta(days=1) // step
     grouped = dated.groupby(dated["date"].dt.floor("D"))
-    features = [c for c in series.columns if c not in TEMPERATURE_COLUMNS]
+    features = covariate_columns(series)
     daily = grouped.agg(
         temp_c=("temp_c", resample),
         source_row=("source_row", "first"),

@@ -161,7 +161,9 @@ def unit_hint(temp_c: pd.Series, rules: dict[str, Any]) -> str | None:
 def validate_temperatures(series: pd.DataFrame, rules: dict[str, Any]) -> tuple[dict, str]:
     """Validate the daily temperature series; returns the report as a dict (JSON) and as HTML. A broken
     plausible range that another unit would satisfy carries a ``hint`` naming the unit to set."""
-    features = [c for c in series.columns if c not in ("date", "temp_c", "source_row")]
+    from rnn_pipelines.models.series import covariate_columns
+
+    features = covariate_columns(series)
     report = run_suite(
         "temperatures",
         suites.temperature_frame(series),
