@@ -13,9 +13,9 @@ import yaml
 from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
-VARIANTS = sorted(
-    yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"]["variants"]
-)
+PARAMETERS = yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"]
+VARIANTS = sorted(PARAMETERS["variants"])
+ENSEMBLES = sorted(PARAMETERS["ensembles"])
 BASELINES = ["linear_window", "persistence", "seasonal_naive"]
 
 
@@ -39,10 +39,10 @@ def test_smoke_run_writes_the_report_with_every_variant_and_baseline(project: Pa
     ):
         assert (reports / name).stat().st_size > 0, name
     comparison = pd.read_csv(reports / "comparison.csv")
-    assert sorted(comparison["variant"]) == sorted([*VARIANTS, *BASELINES])
+    assert sorted(comparison["variant"]) == sorted([*VARIANTS, *ENSEMBLES, *BASELINES])
     assert comparison["val_mae"].is_monotonic_increasing
     best = json.loads((reports / "best_variant.json").read_text())
-    assert best["variant"] in VARIANTS
+    assert best["variant"] in [*VARIANTS, *ENSEMBLES] and best["kind"] in ("rnn", "ensemble")
     assert json.loads((reports / "comparison.json").read_text())["best"] == best["variant"]
     for variant in VARIANTS:
         metrics = json.loads((reports / variant / "metrics.json").read_text())
@@ -54,6 +54,21 @@ def test_smoke_run_writes_the_report_with_every_variant_and_baseline(project: Pa
         assert metrics["test_mae_mean"] == pytest.approx(np.mean(metrics["test_mae_folds"]), abs=1e-3)
     assert {"test_mae_mean", "test_mae_sd"} <= set(comparison.columns)
     assert "backtest.png" in (reports / "comparison.md").read_text()
+
+
+def test_an_ensemble_averages_the_top_variants_by_validation_mae(project: Path) -> None:
+    reports = project / "data/08_reporting/forecasting"
+    comparison = pd.read_csv(reports / "comparison.csv").set_index("variant")
+    rnns = comparison[comparison["kind"] == "rnn"].sort_values("val_mae")
+    for ensemble in ENSEMBLES:
+        blend = json.loads((project / f"data/06_models/forecasting/{ensemble}/blend.json").read_text())
+        assert blend["members"] == list(rnns.index[: PARAMETERS["ensembles"][ensemble]["top"]])
+        assert comparison.loc[ensemble, "kind"] == "ensemble"
+        # the mean of the members' forecasts: its test forecasts are theirs averaged
+        members = [json.loads((reports / m / "metrics.json").read_text()) for m in blend["members"]]
+        members = [m["test_predictions"] for m in members]
+        mean = json.loads((reports / ensemble / "metrics.json").read_text())["test_predictions"]
+        np.testing.assert_allclose(mean, np.mean(members, axis=0), atol=2e-3)
 
 
 def test_scaler_is_saved_from_the_train_part(project: Path) -> None:
@@ -72,7 +87,7 @@ def test_each_variant_has_a_nested_mlflow_run(project: Path) -> None:
     parent = parent_run(runs, "forecasting")
     assert len(parent.data.tags["data_sha256"]) == 64 and parent.data.tags["git_commit"]
     children = [r for r in runs if r.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
-    assert sorted(r.info.run_name for r in children) == VARIANTS
+    assert sorted(r.info.run_name for r in children) == sorted([*VARIANTS, *ENSEMBLES])
     assert all({"val_mae", "test_mae", "test_rmse"} <= set(r.data.metrics) for r in children)
 
 

@@ -90,6 +90,10 @@ def test_a_value_is_traced_to_the_environment_that_set_it() -> None:
             {"hybrids": {"mix": {"blend": ["gru", "svm"]}}},
             "['svm'] are neither variants nor nbsvm",
         ),
+        ("forecasting", {"ensembles": {"mix": {"members": ["gru", "arima"]}}}, "['arima'] are not variants"),
+        ("forecasting", {"ensembles": {"mix": {"top": 2, "members": ["gru", "lstm"]}}}, "exactly one of top"),
+        ("forecasting", {"ensembles": {"gru": {"top": 2}}}, "ensembles.gru: the name is already a variant's"),
+        ("forecasting", {"ensembles": {"mix": {"top": 1}}}, "Input should be greater than or equal to 2"),
         ("sentiment", {"variants": {"lstm": {"layers": []}}}, "List should have at least 1 item"),
         ("sentiment", {"variants": {"lstm": {"training": {"checkpoint_dir": "x"}}}}, "not a known key"),
         ("temperatures_validation", {"min_celsius": 60.0}, "must be below max_celsius"),
@@ -104,7 +108,8 @@ def test_rules_across_fields_and_known_values(section: str, change: dict, expect
 
     def merge(target: dict, update: dict) -> None:
         for key, value in update.items():
-            if isinstance(value, dict) and isinstance(target.get(key), dict) and key != "hybrids":
+            nested = key not in ("hybrids", "ensembles")  # a row's spec is replaced, not merged
+            if isinstance(value, dict) and isinstance(target.get(key), dict) and nested:
                 merge(target[key], value)
             else:
                 target[key] = value

@@ -43,6 +43,20 @@ def variant_run_record(
     }
 
 
+def blend_run_record(
+    blend: dict[str, Any], metrics: dict[str, Any], params: Mapping[str, Any], *, row: str
+) -> dict[str, Any]:
+    """The nested run of a row that combines trained members (a hybrid, an ensemble): ``params`` besides
+    its name, its numeric scores, and the blend and scorecard as JSON; tagged with the scorecard's kind."""
+    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    return {
+        "params": {"variant": row, **params},
+        "tags": {"variant": row, "kind": metrics["kind"]},
+        "metrics": scores,
+        "artifacts": {"blend.json": blend, "metrics.json": metrics},
+    }
+
+
 def split_variant_inputs(inputs: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A report node's ``history_<variant>`` and ``metrics_<variant>`` inputs, keyed by variant."""
     histories = {k.removeprefix("history_"): v for k, v in inputs.items() if k.startswith("history_")}

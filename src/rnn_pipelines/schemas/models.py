@@ -212,6 +212,20 @@ class ForecastingExport(Section):
     atol: PositiveFloat
 
 
+class Ensemble(Section):
+    """``forecasting.ensembles.<name>``: the mean of the ``top`` variants by validation MAE, or of
+    named ``members``."""
+
+    top: Annotated[int, Field(ge=2)] | None = None
+    members: Annotated[list[str], Field(min_length=2)] | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Ensemble:
+        if (self.top is None) == (self.members is None):
+            raise ValueError("give exactly one of top (a number of variants) or members (their names)")
+        return self
+
+
 class Forecasting(Section):
     split: ForecastingSplit
 
@@ -221,8 +235,19 @@ class Forecasting(Section):
     baselines: ForecastingBaselines
     training: Training
     variants: Variants
+    ensembles: dict[str, Ensemble] | None = None
     export: ForecastingExport
     shrink: Shrink | None = None
+
+    @model_validator(mode="after")
+    def _names(self) -> Forecasting:
+        for name, ensemble in (self.ensembles or {}).items():
+            if name in self.variants:
+                raise ValueError(f"ensembles.{name}: the name is already a variant's; rename one of them")
+            unknown = [m for m in ensemble.members or [] if m not in self.variants]
+            if unknown:
+                raise ValueError(f"ensembles.{name}.members: {unknown} are not variants")
+        return self
 
 
 # ---- text generation ----

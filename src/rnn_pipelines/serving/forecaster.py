@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +13,9 @@ from rnn_pipelines.models.series import DAYS_PER_YEAR
 SIGNATURE = "serve"
 
 
-def export_archive(model: Any, scaler: dict[str, Any], windowing: dict[str, Any]) -> Any:
-    """A ``keras.export.ExportArchive`` with one endpoint, ``serve``.
+def export_archive(model: Any | Sequence[Any], scaler: dict[str, Any], windowing: dict[str, Any]) -> Any:
+    """A ``keras.export.ExportArchive`` with one endpoint, ``serve``, for one Keras model or the mean of
+    several taking the same windows (an ensemble).
 
     ``serve(window, ...)`` takes the last ``sequence_length`` daily temperatures in °C (``float32``,
     ``[None, sequence_length]``) and returns the next ``horizon`` days in °C (``[None, horizon]``).
@@ -25,6 +27,7 @@ def export_archive(model: Any, scaler: dict[str, Any], windowing: dict[str, Any]
     import keras
     import tensorflow as tf
 
+    models = list(model) if isinstance(model, Sequence) else [model]
     length, calendar = windowing["sequence_length"], windowing["calendar_features"]
     offset, scale = float(scaler["offset"]), float(scaler["scale"])
     covariates = [
@@ -41,14 +44,16 @@ def export_archive(model: Any, scaler: dict[str, Any], windowing: dict[str, Any]
             angle = 2 * np.pi * tf.cast(day_of_year, tf.float32) / DAYS_PER_YEAR
             channels += [tf.sin(angle)[..., None], tf.cos(angle)[..., None]]
         features = tf.concat(channels, axis=-1)
-        return tf.cast(model(features, training=False), tf.float32) * scale + offset
+        forecasts = [tf.cast(m(features, training=False), tf.float32) for m in models]
+        return tf.add_n(forecasts) / len(forecasts) * scale + offset
 
     specs = [tf.TensorSpec([None, length], tf.float32, name="window")]
     if calendar:
         specs.append(tf.TensorSpec([None, length], tf.int32, name="day_of_year"))
     specs += [tf.TensorSpec([None, length], tf.float32, name=name) for name, _, _ in covariates]
     archive = keras.export.ExportArchive()
-    archive.track(model)
+    for member in models:
+        archive.track(member)
     archive.add_endpoint(SIGNATURE, serve, input_signature=specs)
     return archive
 

@@ -1,6 +1,6 @@
 """Forecasting, declared to the skeleton: the temperature series split by date, scaled and windowed;
-RNN variants compared with persistence, seasonal naive and a ridge on the window by validation MAE; the
-champion blessed on test MAE against persistence, and served on raw °C windows."""
+RNN variants and their ensembles compared with persistence, seasonal naive and a ridge on the window by
+validation MAE; the champion blessed on test MAE against persistence, and served on raw °C windows."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from typing import Any
 
 from kedro.pipeline import Node, Pipeline
 
+from rnn_pipelines.pipelines.forecasting.ensembles import KIND as ENSEMBLE
+from rnn_pipelines.pipelines.forecasting.ensembles import average_forecasts, record_ensemble_run
 from rnn_pipelines.pipelines.forecasting.export import (
     champion_record,
     export_best_forecaster,
@@ -31,14 +33,54 @@ from rnn_pipelines.pipelines.forecasting.report import (
     build_forecasting_report,
     describe_series_inputs,
 )
+from rnn_pipelines.skeleton.nodes import bound
 from rnn_pipelines.skeleton.release import TRAINED, Criterion, Release, Rows, Step
 
 SPLITS = ["forecasting.train", "forecasting.validation", "forecasting.test"]
 SERVED_WITH = {"scaler": "forecasting.scaler", "windowing": "params:forecasting.windowing"}
 
 
+def ensemble_pipeline(ensemble: str, variants: list[str]) -> Pipeline:
+    """One ensemble, namespaced ``forecasting.<ensemble>``: the mean of its members' forecasts
+    (``.blend``: members and weights), its scorecard (``.metrics``) and its nested MLflow run."""
+    member_inputs = {f"metrics_{v}": f"forecasting.{v}.metrics" for v in variants} | {
+        f"scores_{v}": f"forecasting.{v}.scores" for v in variants
+    }
+    shared = {
+        "windows": "forecasting.model_input",
+        "scaler": "forecasting.scaler",
+        "backtest": "params:forecasting.backtest",
+        "ensembles": "params:forecasting.ensembles",
+    }
+    template = Pipeline(
+        [
+            Node(
+                bound(average_forecasts, ensemble=ensemble),
+                shared | member_inputs,
+                ["blend", "metrics"],
+                name="average_forecasts",
+            ),
+            Node(
+                bound(record_ensemble_run, ensemble=ensemble),
+                ["blend", "metrics"],
+                "mlflow_run",
+                name="record_ensemble_run",
+            ),
+        ]
+    )
+    parameters = {v for v in shared.values() if v.startswith("params:")}
+    return Pipeline(
+        template,
+        namespace=f"forecasting.{ensemble}",
+        inputs={v for v in shared.values() if v not in parameters} | set(member_inputs.values()),
+        parameters={p: p for p in parameters},
+    )
+
+
 def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
-    """The baselines, on exactly the variants' targets (one node, ``forecasting.baselines``)."""
+    """The baselines, on exactly the variants' targets (one node, ``forecasting.baselines``), and, when
+    there are two or more variants, the ensembles (``forecasting.ensembles``: name → ``{top: k}`` or
+    ``{members: [...]}``)."""
     node = Node(
         evaluate_baselines,
         [
@@ -52,7 +94,13 @@ def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
         name="evaluate_baselines",
         namespace="forecasting",
     )
-    return Rows(pipeline=Pipeline([node]), metrics={"baselines": "forecasting.baselines"})
+    ensembles = list(parameters.get("ensembles") or {}) if len(variants) >= 2 else []
+    pipeline = sum((ensemble_pipeline(e, variants) for e in ensembles), start=Pipeline([node]))
+    return Rows(
+        pipeline=pipeline,
+        metrics={"baselines": "forecasting.baselines"} | {e: f"forecasting.{e}.metrics" for e in ensembles},
+        candidates=tuple(ensembles),
+    )
 
 
 def report(variants: list[str], parameters: Mapping[str, Any]) -> tuple[Step, ...]:
@@ -67,7 +115,7 @@ def report(variants: list[str], parameters: Mapping[str, Any]) -> tuple[Step, ..
                 "scaler": "forecasting.scaler",
                 "baselines": "forecasting.baselines",
                 "history": "{variants}.history",
-                "metrics": "{variants}.metrics",
+                "metrics": "{candidates}.metrics",
             },
             [
                 "forecasting.report_md",
@@ -107,7 +155,7 @@ DOMAIN = Release(
     ),
     check=Step(
         check_variants,
-        ["params:forecasting.variants", "params:forecasting.training"],
+        ["params:forecasting.variants", "params:forecasting.training", "params:forecasting.ensembles"],
         "forecasting.variant_checks",
         "check_forecasting_variants",
     ),
@@ -131,13 +179,14 @@ DOMAIN = Release(
             "training_summary",
             "params:forecasting.backtest",
         ],
-        "metrics",
+        ["metrics", "scores"],
         "evaluate_forecaster",
     ),
     curves=CURVES,
     rows=rows,
     selection=Criterion("val_mae", higher_is_better=False),
-    selected_columns=("val_mae", "test_mae", "test_rmse", "test_mae_mean", "test_mae_sd"),
+    candidate_kinds=("rnn", ENSEMBLE),
+    selected_columns=("kind", "val_mae", "test_mae", "test_rmse", "test_mae_mean", "test_mae_sd"),
     describe_selection=describe_selection,
     report=report,
     provenance=Step(

@@ -18,13 +18,25 @@ from rnn_pipelines.serving.verify import verify_in_fresh_process
 logger = logging.getLogger(__name__)
 
 
+def _models(selected: Selected, best: dict[str, Any]) -> list[Any]:
+    """The selected candidate's Keras models: a variant's one, or an ensemble's members in order."""
+    chosen = selected.of(best)
+    if chosen.blend is None:
+        return [chosen.model]
+    return [chosen.members[m] for m in chosen.blend["members"]]
+
+
 def export_best_forecaster(
     best: dict[str, Any], selected: Selected, scaler: dict[str, Any], windowing: dict[str, Any]
 ) -> Any:
-    """The selected variant with its scaling, as an ``ExportArchive`` serving raw °C windows."""
+    """The selected variant (or the mean of an ensemble's members) with its scaling, as an
+    ``ExportArchive`` serving raw °C windows."""
     if windowing["calendar_features"]:
         logger.info("Export takes (window, day_of_year): calendar features are on")
-    return forecaster.export_archive(selected.of(best).model, scaler, windowing)
+    models = _models(selected, best)
+    if len(models) > 1:
+        logger.info("Export averages the forecasts of %s", ", ".join(selected.blend["members"]))
+    return forecaster.export_archive(models, scaler, windowing)
 
 
 def _raw_windows(windows: dict[str, np.ndarray], scaler: dict[str, Any]) -> np.ndarray:
@@ -84,8 +96,9 @@ def verify_forecaster_export(
         channels.append(series.calendar_features_of_days(days))
         extra = [(days.tolist(), "int32")]
     extra += [(c.tolist(), "float32") for c in covariates]
-    model = selected.of(best).model
-    expected = series.unscale(model.predict(np.concatenate(channels, axis=-1), verbose=0), scaler)
+    inputs = np.concatenate(channels, axis=-1)
+    forecasts = [m.predict(inputs, verbose=0) for m in _models(selected, best)]
+    expected = series.unscale(np.mean(forecasts, axis=0), scaler)
     return verify_in_fresh_process(
         model_dir, probes.tolist(), expected, dtype="float32", extra_inputs=extra, atol=options["atol"]
     )

@@ -119,9 +119,16 @@ def _dataset(split: dict[str, np.ndarray], batch_size: int, seed: int | None = N
     return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
-def check_variants(variants: dict[str, Any], settings: dict[str, Any] | None = None) -> dict[str, list[str]]:
-    """Check every variant spec (with its ``training`` overrides of ``settings``) before training; returns
-    what would stop cuDNN kernels per variant."""
+def check_variants(
+    variants: dict[str, Any],
+    settings: dict[str, Any] | None = None,
+    ensembles: dict[str, Any] | None = None,
+) -> dict[str, list[str]]:
+    """Check every variant spec (with its ``training`` overrides of ``settings``) and every ensemble
+    before training; returns what would stop cuDNN kernels per variant."""
+    from rnn_pipelines.pipelines.forecasting.ensembles import check_ensembles
+
+    check_ensembles(ensembles, variants)
     return builder.check_variants(variants, training=settings)
 
 
@@ -232,15 +239,20 @@ def evaluate_forecaster(
     backtest: dict[str, Any],
     *,
     variant: str,
-) -> dict[str, Any]:
-    """Score a trained variant in °C on the validation and test windows, and over their backtest folds."""
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """Score a trained variant in °C on the validation and test windows, and over their backtest folds.
+
+    Returns:
+        Its scorecard, and its forecasts in °C (``validation``, ``test``: ``[windows, horizon]``) for
+        the ensembles.
+    """
     predictions = {
         split: series.unscale(model.predict(windows[split]["x"], verbose=0), scaler)
         for split in ("validation", "test")
     }
     metrics = scorecard(variant, "rnn", windows, predictions, scaler, summary, backtest)
     logger.info("%s: val MAE %.3f °C, test MAE %.3f °C", variant, metrics["val_mae"], metrics["test_mae"])
-    return metrics
+    return metrics, predictions
 
 
 NO_TRAINING = {"epochs_run": None, "best_epoch": None, "train_seconds": 0.0}

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
+from rnn_pipelines.reporting.runs import blend_run_record
 from rnn_pipelines.serving.text_classifier import log_odds
 
 logger = logging.getLogger(__name__)
@@ -141,18 +142,12 @@ def blend_members(
 
 def record_hybrid_run(blend: dict[str, Any], metrics: dict[str, Any], *, hybrid: str) -> dict[str, Any]:
     """What the hybrid's nested MLflow run holds: its members and weights, scores, blend and metrics."""
-    scores = {k: v for k, v in metrics.items() if isinstance(v, int | float) and not isinstance(v, bool)}
-    return {
-        "params": {
-            "variant": hybrid,
-            "blend.members": ",".join(blend["members"]),
-            **{f"blend.weight.{m}": w for m, w in zip(blend["members"], blend["weights"], strict=True)},
-            "blend.bias": blend["bias"],
-        },
-        "tags": {"variant": hybrid, "kind": "hybrid"},
-        "metrics": scores,
-        "artifacts": {"blend.json": blend, "metrics.json": metrics},
+    params = {
+        "blend.members": ",".join(blend["members"]),
+        **{f"blend.weight.{m}": w for m, w in zip(blend["members"], blend["weights"], strict=True)},
+        "blend.bias": blend["bias"],
     }
+    return blend_run_record(blend, metrics, params, row=hybrid)
 
 
 def hybrid_members(hybrids: Mapping[str, Any] | None) -> dict[str, list[str]]:
