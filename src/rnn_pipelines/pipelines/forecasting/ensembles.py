@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from rnn_pipelines.pipelines.forecasting.nodes import scorecard
+from rnn_pipelines.pipelines.forecasting.nodes import NO_TRAINING, scorecard
 from rnn_pipelines.reporting.runs import blend_run_record
 
 logger = logging.getLogger(__name__)
@@ -109,9 +109,8 @@ def average_forecasts(
         split: np.mean([np.asarray(inputs[f"scores_{m}"][split]) for m in members], axis=0)
         for split in ("validation", "test")
     }
-    summary = {
-        "epochs_run": None,
-        "best_epoch": None,
+    summary = {  # no training of its own: its members'
+        **NO_TRAINING,
         "train_seconds": sum(float(metrics[m]["train_seconds"]) for m in members),
         "parameters": int(sum(int(metrics[m]["parameters"]) for m in members)),
     }
