@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -21,9 +22,13 @@ def run_or_reuse(
     pipeline: str,
     add_arguments: Callable[[argparse.ArgumentParser], None] | None = None,
     params: Callable[[argparse.Namespace], dict[str, str]] | None = None,
+    scratch: Callable[[argparse.Namespace], str | None] | None = None,
 ) -> tuple[Path, bool, float | None, str | None, argparse.Namespace]:
     """Parse ``--reuse``/``--project``/``--env`` (and the benchmark's own ``add_arguments``); unless
     reusing, time ``kedro run --pipeline=<pipeline>`` (with ``--params`` from ``params(args)``).
+
+    Without ``--project``, the run is in this project, or in the scratch project ``scratch(args)`` names
+    (a run on data the project is not configured for must not replace its champion).
 
     Returns:
         The project folder, whether the last run was reused, the run's wall seconds (or ``None``), the
@@ -33,12 +38,13 @@ def run_or_reuse(
     parser.add_argument(
         "--reuse", action="store_true", help="report the last run's outputs instead of training"
     )
-    parser.add_argument("--project", type=Path, default=ROOT, help="project folder (default: this one)")
+    parser.add_argument("--project", type=Path, help="project folder (default: this one)")
     parser.add_argument("--env", default=None, help="Kedro configuration environment (e.g. gpu)")
     if add_arguments:
         add_arguments(parser)
     args = parser.parse_args()
-    project = args.project.resolve()
+    name = scratch(args) if scratch else None
+    project = args.project.resolve() if args.project else scratch_project(name) if name else ROOT
     if args.reuse:
         return project, True, None, args.env, args
     env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -54,6 +60,22 @@ def run_or_reuse(
             command.append("--params=" + ",".join(f"{key}={value}" for key, value in extra.items()))
         subprocess.run(command, cwd=project, env=env, check=True)
     return project, False, round(time.perf_counter() - start, 1), args.env, args
+
+
+def scratch_project(name: str) -> Path:
+    """``data/08_reporting/benchmarks/projects/<name>``: this project's conf/ (without local) and
+    pyproject with a data/ folder and MLflow store of its own, so a benchmark on another data source
+    leaves this project's champion, registered model and runs untouched. Its data is kept from one run
+    to the next (``--reuse`` reads it); conf/ is copied afresh each time."""
+    project = ROOT / "data/08_reporting/benchmarks/projects" / name
+    (project / "src").mkdir(parents=True, exist_ok=True)  # Kedro wants the folder; the package is installed
+    shutil.rmtree(project / "conf", ignore_errors=True)
+    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
+    (project / "conf/local").mkdir()
+    for file in ("pyproject.toml", ".telemetry"):
+        shutil.copy(ROOT / file, project / file)
+    print(f"a run on another data source: in the scratch project {project}")
+    return project
 
 
 def _run_in_process(project: Path, pipeline: str, env: str | None, dotted: dict[str, Any]) -> None:
