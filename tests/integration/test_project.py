@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import socket
 import subprocess
 import sys
@@ -68,6 +69,7 @@ def test_kedro_viz_serves_the_pipelines(project_copy: Path) -> None:
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=(project_copy / "viz.log").open("w"),
+        start_new_session=True,  # kedro viz serves from a child process: stop the whole group
     )
     try:
         graph = None
@@ -84,7 +86,7 @@ def test_kedro_viz_serves_the_pipelines(project_copy: Path) -> None:
         tasks = {n["name"] for n in graph["nodes"] if n["type"] == "task"}
         assert {"build_review_table", "validate_imdb_reviews", "enforce_imdb_reviews_validation"} <= tasks
     finally:
-        server.terminate()
+        os.killpg(server.pid, signal.SIGTERM)
         server.wait(timeout=30)
 
 
