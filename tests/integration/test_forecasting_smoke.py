@@ -8,12 +8,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
 
+from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
-PARAMETERS = yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"]
+PARAMETERS = ProjectConfigLoader(conf_source=str(ROOT / "conf"), env="smoke", **CONFIG_LOADER_ARGS)[
+    "parameters"
+]["forecasting"]
 VARIANTS = sorted(PARAMETERS["variants"])
 ENSEMBLES = sorted(PARAMETERS["ensembles"])
 BASELINES = ["linear_window", "persistence", "seasonal_naive"]
@@ -60,6 +62,7 @@ def test_an_ensemble_averages_the_top_variants_by_validation_mae(project: Path) 
     reports = project / "data/08_reporting/forecasting"
     comparison = pd.read_csv(reports / "comparison.csv").set_index("variant")
     rnns = comparison[comparison["kind"] == "rnn"].sort_values("val_mae")
+    assert ENSEMBLES, "conf/smoke configures an ensemble, so the smoke run covers the path"
     for ensemble in ENSEMBLES:
         blend = json.loads((project / f"data/06_models/forecasting/{ensemble}/blend.json").read_text())
         assert blend["members"] == list(rnns.index[: PARAMETERS["ensembles"][ensemble]["top"]])
@@ -121,10 +124,7 @@ def test_the_registered_champion_serves_celsius_windows_like_the_saved_model(pro
     length = record["windowing"]["sequence_length"]
     windows = np.stack([test[i : i + length] for i in range(0, len(test) - length, 7)])
     served = model.predict(pd.DataFrame({"temp_c": list(windows)}))
-    atol = yaml.safe_load((ROOT / "conf/base/parameters_forecasting.yml").read_text())["forecasting"][
-        "export"
-    ]
-    np.testing.assert_allclose(served, serve_windows(champion, windows), atol=atol["atol"])
+    np.testing.assert_allclose(served, serve_windows(champion, windows), atol=PARAMETERS["export"]["atol"])
     assert served.shape == (len(windows), record["windowing"]["horizon"])
     with pytest.raises(Exception, match=f"'temp_c' must hold {length} values per row"):
         model.predict(pd.DataFrame({"temp_c": [windows[0][:5].tolist()]}))
