@@ -72,3 +72,18 @@ def test_base_and_local_variants_are_not_shrunk() -> None:
     section = loader["parameters"]["forecasting"]
     assert "shrink" not in section
     assert section["variants"]["lstm"]["layers"] == [{"type": "LSTM", "units": 64}]
+
+
+def test_a_validation_rule_taken_from_another_setting_follows_it_on_the_command_line() -> None:
+    """``temperatures_validation.unit`` and ``corpus_validation.sequence_length`` are interpolated from
+    the settings they check against: ``--params`` on those settings reaches the validation rules too."""
+    runtime = {  # as the CLI hands ``--params`` over
+        "temperatures_ingestion": {"unit": "fahrenheit"},
+        "text_generation": {"windowing": {"sequence_length": 77}},
+    }
+    loader = ProjectConfigLoader(
+        conf_source=str(ROOT / "conf"), env="local", runtime_params=runtime, **CONFIG_LOADER_ARGS
+    )
+    parameters = loader["parameters"]
+    assert parameters["temperatures_validation"]["unit"] == "fahrenheit"
+    assert parameters["corpus_validation"]["sequence_length"] == 77

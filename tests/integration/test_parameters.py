@@ -105,7 +105,11 @@ MALFORMED = [
         {"sentiment.export.require_beating_linear": "perhaps"},
         "sentiment.export.require_beating_linear = 'perhaps': Input should be a valid boolean",
     ),
-    ("sentiment", {"sentiment.report.read_along.variant": "lsmt"}, "'lsmt' is not a variant"),
+    (
+        "sentiment",
+        {"sentiment.report.read_along.variant": "lsmt"},
+        "sentiment.report.read_along.variant = 'lsmt': 'lsmt' is not a variant",
+    ),
     (
         "sentiment",
         {"imdb_validation.max_label_imbalance": 0.7},

@@ -52,15 +52,24 @@ def test_the_users_malformed_values_are_all_named_in_one_error() -> None:
         assert line in message
 
 
-def test_a_misspelt_key_is_named_with_its_file_and_a_suggestion(tmp_path: Path) -> None:
+def sentiment_problems_after_editing_base(tmp_path: Path, old: str, new: str) -> list[str]:
+    """The sentiment section's problems (smoke environment) once ``old`` is replaced by ``new`` in a copy
+    of ``conf/base/parameters_sentiment.yml``."""
     import shutil
 
     conf = tmp_path / "conf"
     shutil.copytree(CONF, conf)
     file = conf / "base/parameters_sentiment.yml"
-    file.write_text(file.read_text().replace("early_stopping_patience: 2", "early_stoping_patience: 2"))
+    assert old in file.read_text()
+    file.write_text(file.read_text().replace(old, new))
     values = ProjectConfigLoader(conf_source=str(conf), env="smoke", **CONFIG_LOADER_ARGS)["parameters"]
-    found = problems(values, ["sentiment"], conf=conf, env="smoke")
+    return problems(values, ["sentiment"], conf=conf, env="smoke")
+
+
+def test_a_misspelt_key_is_named_with_its_file_and_a_suggestion(tmp_path: Path) -> None:
+    found = sentiment_problems_after_editing_base(
+        tmp_path, "early_stopping_patience: 2", "early_stoping_patience: 2"
+    )
     assert (
         "sentiment.training.early_stoping_patience: not a known key; did you mean 'early_stopping_patience'? "
         "(from conf/base/parameters_sentiment.yml)" in found
@@ -88,11 +97,21 @@ def test_a_value_is_traced_to_the_environment_that_set_it() -> None:
         (
             "sentiment",
             {"hybrids": {"mix": {"blend": ["gru", "svm"]}}},
-            "['svm'] are neither variants nor nbsvm",
+            "sentiment.hybrids.mix.blend = ['gru', 'svm']: ['svm'] are not variants or nbsvm",
         ),
         ("forecasting", {"ensembles": {"mix": {"members": ["gru", "arima"]}}}, "['arima'] are not variants"),
         ("forecasting", {"ensembles": {"mix": {"top": 2, "members": ["gru", "lstm"]}}}, "exactly one of top"),
-        ("forecasting", {"ensembles": {"gru": {"top": 2}}}, "ensembles.gru: the name is already a variant's"),
+        (
+            "forecasting",
+            {"ensembles": {"gru": {"top": 2}}},
+            "ensembles.gru = {'top': 2}: the name is already a",
+        ),
+        ("forecasting", {"ensembles": {"mix": {"members": ["gru", "gru"]}}}, "['gru'] named more than once"),
+        (
+            "sentiment",
+            {"hybrids": {"gru": {"blend": ["lstm", "nbsvm"]}}},
+            "hybrids.gru = {'blend': ['lstm', ",
+        ),
         ("forecasting", {"ensembles": {"mix": {"top": 1}}}, "Input should be greater than or equal to 2"),
         ("sentiment", {"variants": {"lstm": {"layers": []}}}, "List should have at least 1 item"),
         ("sentiment", {"variants": {"lstm": {"training": {"checkpoint_dir": "x"}}}}, "not a known key"),
@@ -116,6 +135,15 @@ def test_rules_across_fields_and_known_values(section: str, change: dict, expect
 
     merge(values[section], change)
     assert expected in " ".join(problems(values, [section]))
+
+
+def test_a_rule_across_fields_names_its_own_key_and_file_not_the_whole_section(tmp_path: Path) -> None:
+    found = sentiment_problems_after_editing_base(tmp_path, "      variant: lstm", "      variant: lsmt")
+    assert len(found) == 1 and found[0].startswith(
+        "sentiment.report.read_along.variant = 'lsmt': 'lsmt' is not a variant (variants: "
+    )
+    assert found[0].endswith("(from conf/base/parameters_sentiment.yml)")
+    assert len(found[0]) < 250  # the section's whole value is not printed
 
 
 def test_a_pipeline_is_checked_on_the_sections_its_nodes_read() -> None:

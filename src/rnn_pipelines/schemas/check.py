@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from rnn_pipelines.schemas.models import SECTIONS
+from rnn_pipelines.schemas.models import SECTIONS, RuleError, blend_rules
 
 MISSING = object()
 
@@ -103,6 +103,13 @@ def _issues(
         lines = []
         for issue in error.errors():
             loc = tuple(issue["loc"])
+            rule = issue.get("ctx", {}).get("error")
+            if isinstance(rule, RuleError):  # rules across fields: each at the key that breaks it
+                for below, broken in rule.broken:
+                    lines.append(
+                        _line((*prefix, *loc, *below), _lookup(value, (*loc, *below)), broken, sources)
+                    )
+                continue
             path = (*prefix, *loc)
             key = ".".join(str(p) for p in path)
             where = _origin(path, sources) if sources else "the parameters"
@@ -114,10 +121,46 @@ def _issues(
             elif issue["type"] == "missing":
                 lines.append(f"{key}: a required key is missing (conf/base sets every one)")
             else:
-                message = issue["msg"].removeprefix("Value error, ")
-                lines.append(f"{key} = {issue.get('input')!r}: {message} (from {where})")
+                lines.append(
+                    _line(path, issue.get("input"), issue["msg"].removeprefix("Value error, "), sources)
+                )
         return lines
     return []
+
+
+def _line(path: tuple[Any, ...], value: Any, rule: str, sources: list[tuple[str, Any]]) -> str:
+    """``key = value: rule (from source)``."""
+    where = _origin(path, sources) if sources else "the parameters"
+    shown = "" if value is MISSING else f" = {value!r}"
+    return f"{'.'.join(str(p) for p in path)}{shown}: {rule} (from {where})"
+
+
+def blend_problems(
+    model: type[BaseModel],
+    blends: Mapping[str, Any] | None,
+    variants: Mapping[str, Any],
+    *,
+    prefix: tuple[str, ...],
+    field: str,
+    also: tuple[str, ...] = (),
+) -> tuple[dict[str, BaseModel], list[str]]:
+    """A domain's blends of variants (forecasting ensembles, sentiment hybrids) checked alone, by the
+    rules the run-start check applies: each spec against ``model``, then ``models.blend_rules``. For the
+    nodes that check them again (a node may be called outside ``kedro run``).
+
+    Returns:
+        The valid specs as models, and one line per problem (``prefix`` is the blends' key path).
+    """
+    valid, lines = {}, []
+    for name, spec in (blends or {}).items():
+        found = _issues(model, spec, (*prefix, name), list)
+        lines += found
+        if not found:
+            valid[name] = model.model_validate(spec)
+    members = {name: getattr(spec, field) or [] for name, spec in valid.items()}
+    for path, rule in blend_rules(members, variants, field=field, also=also):
+        lines.append(_line((*prefix, *path), _lookup(blends, path), rule, []))
+    return valid, lines
 
 
 def problems(

@@ -8,6 +8,7 @@ than a setting silently ignored. A variant's ``layers`` are checked against Kera
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -22,6 +23,53 @@ from pydantic import (
 
 NonNegativeInt = Annotated[int, Field(ge=0)]
 Fraction = Annotated[float, Field(gt=0, lt=1)]
+
+
+KeyPath = tuple[str | int, ...]
+
+
+class RuleError(ValueError):
+    """Rules across fields broken at keys below the model that checks them: the parameter errors name
+    each key (not the whole section), its value and the file that set it."""
+
+    def __init__(self, *broken: tuple[KeyPath, str]) -> None:
+        self.broken = list(broken)
+        super().__init__("; ".join(f"{'.'.join(map(str, path))}: {rule}" for path, rule in broken))
+
+
+def raise_broken(*broken: tuple[KeyPath, str]) -> None:
+    """Raise a ``RuleError`` of ``broken`` (``(key path, rule)`` pairs), if there is any."""
+    if broken:
+        raise RuleError(*broken)
+
+
+# Baselines a sentiment hybrid may blend beside its variants (the SavedModel computes their features).
+HYBRID_BASELINES = ("nbsvm",)
+
+
+def blend_rules(
+    blends: Mapping[str, Sequence[str]], variants: Collection[str], *, field: str, also: Sequence[str] = ()
+) -> list[tuple[KeyPath, str]]:
+    """The rules of a blend of variants (a forecasting ensemble, a sentiment hybrid) beyond its own shape:
+    its name is not a variant's, and its members (``field``) are different variants or ``also``.
+
+    Returns:
+        ``(key path below the blends, rule)`` for every rule broken.
+    """
+    known = [*sorted(variants), *also]
+    broken: list[tuple[KeyPath, str]] = []
+    for name, members in blends.items():
+        if name in variants:
+            broken.append(((name,), "the name is already a variant's; rename one of them"))
+        unknown = [m for m in members if m not in variants and m not in also]
+        if unknown:
+            broken.append(
+                ((name, field), f"{unknown} are not {' or '.join(['variants', *also])} ({', '.join(known)})")
+            )
+        repeated = sorted({m for m in members if list(members).count(m) > 1})
+        if repeated:
+            broken.append(((name, field), f"{repeated} named more than once: two or more different members"))
+    return broken
 
 
 class Section(BaseModel):
@@ -72,9 +120,10 @@ Variants = dict[str, Variant]
 Shrink = dict[str, PositiveInt]  # conf/smoke's caps on layer arguments
 
 
-def _known_variant(variants: dict[str, Any], name: str, where: str) -> None:
-    if name not in variants:
-        raise ValueError(f"{where} '{name}' is not a variant (variants: {', '.join(variants)})")
+def _known_variant(variants: dict[str, Any], name: str, path: KeyPath) -> list[tuple[KeyPath, str]]:
+    if name in variants:
+        return []
+    return [(path, f"'{name}' is not a variant (variants: {', '.join(variants)})")]
 
 
 # ---- sentiment ----
@@ -151,11 +200,16 @@ class Sentiment(Section):
 
     @model_validator(mode="after")
     def _names(self) -> Sentiment:
-        _known_variant(self.variants, self.report.read_along.variant, "report.read_along.variant:")
-        for name, hybrid in (self.hybrids or {}).items():
-            unknown = [m for m in hybrid.blend if m not in self.variants and m != "nbsvm"]
-            if unknown:
-                raise ValueError(f"hybrids.{name}.blend: {unknown} are neither variants nor nbsvm")
+        blends = {name: hybrid.blend for name, hybrid in (self.hybrids or {}).items()}
+        raise_broken(
+            *_known_variant(
+                self.variants, self.report.read_along.variant, ("report", "read_along", "variant")
+            ),
+            *(
+                (("hybrids", *path), rule)
+                for path, rule in blend_rules(blends, self.variants, field="blend", also=HYBRID_BASELINES)
+            ),
+        )
         return self
 
 
@@ -186,9 +240,7 @@ class ForecastingSplit(Section):
     @model_validator(mode="after")
     def _order(self) -> ForecastingSplit:
         if self.train_end and self.validation_end and self.validation_end <= self.train_end:
-            raise ValueError(
-                f"validation_end {self.validation_end} must come after train_end {self.train_end}"
-            )
+            raise RuleError((("validation_end",), f"must come after train_end {self.train_end}"))
         return self
 
 
@@ -241,12 +293,13 @@ class Forecasting(Section):
 
     @model_validator(mode="after")
     def _names(self) -> Forecasting:
-        for name, ensemble in (self.ensembles or {}).items():
-            if name in self.variants:
-                raise ValueError(f"ensembles.{name}: the name is already a variant's; rename one of them")
-            unknown = [m for m in ensemble.members or [] if m not in self.variants]
-            if unknown:
-                raise ValueError(f"ensembles.{name}.members: {unknown} are not variants")
+        blends = {name: ensemble.members or [] for name, ensemble in (self.ensembles or {}).items()}
+        raise_broken(
+            *(
+                (("ensembles", *path), rule)
+                for path, rule in blend_rules(blends, self.variants, field="members")
+            )
+        )
         return self
 
 
@@ -340,11 +393,13 @@ class TemperaturesValidation(Section):
 
     @model_validator(mode="after")
     def _range(self) -> TemperaturesValidation:
+        broken: list[tuple[KeyPath, str]] = []
         if self.min_celsius >= self.max_celsius:
-            raise ValueError(f"min_celsius {self.min_celsius} must be below max_celsius {self.max_celsius}")
+            broken.append((("min_celsius",), f"must be below max_celsius {self.max_celsius}"))
         for name, (low, high) in self.feature_ranges.items():
             if low >= high:
-                raise ValueError(f"feature_ranges.{name}: {low} must be below {high}")
+                broken.append((("feature_ranges", name), f"{low} must be below {high}"))
+        raise_broken(*broken)
         return self
 
 
@@ -369,7 +424,7 @@ class TemperatureSource(Section):
     @model_validator(mode="after")
     def _csv_path(self) -> TemperatureSource:
         if self.source == "csv" and not self.csv.filepath:
-            raise ValueError("source: csv needs csv.filepath (the station file)")
+            raise RuleError((("csv", "filepath"), "source: csv needs csv.filepath (the station file)"))
         return self
 
 

@@ -27,24 +27,43 @@ SCALER = {"method": "standard", "offset": 10.0, "scale": 2.0}
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
-        ({"top": 2, "members": ["gru", "lstm"]}, "expected {top: k} or {members"),
-        ({"size": 2}, "expected {top: k} or {members"),
-        ({"top": 1}, "top: 1 must be a whole number of at least 2"),
-        ({"top": True}, "top: True must be a whole number"),
-        ({"members": ["gru", "transformer"]}, "['transformer'] are not variants"),
-        ({"members": ["gru", "gru"]}, "two or more different variants"),
-        ({"members": "gru"}, "expected a list of variants"),
+        (
+            {"top": 2, "members": ["gru", "lstm"]},
+            "mean = {'top': 2, 'members': ['gru', 'lstm']}: give exactly one",
+        ),
+        ({"size": 2}, "mean.size: not a known key (known: top, members)"),
+        ({"top": 1}, "mean.top = 1: Input should be greater than or equal to 2"),
+        (
+            {"members": ["gru", "transformer"]},
+            "mean.members = ['gru', 'transformer']: ['transformer'] are not",
+        ),
+        ({"members": ["gru"]}, "mean.members = ['gru']: List should have at least 2 items"),
+        ({"members": ["gru", "gru"]}, "['gru'] named more than once: two or more different members"),
+        ({"members": "gru"}, "mean.members = 'gru': Input should be a valid list"),
     ],
 )
 def test_a_malformed_ensemble_is_refused_naming_it_and_the_rule(spec, message) -> None:
-    with pytest.raises(EnsembleSpecError, match=r"forecasting\.ensembles\.mean") as error:
+    with pytest.raises(EnsembleSpecError, match=r"^forecasting\.ensembles\.mean") as error:
         check_ensembles({"mean": spec}, VARIANTS)
     assert message in str(error.value)
 
 
-def test_an_ensemble_may_not_take_a_variants_name() -> None:
-    with pytest.raises(EnsembleSpecError, match=r"ensembles\.gru: the name is already a variant"):
-        check_ensembles({"gru": {"top": 2}}, VARIANTS)
+def test_an_ensemble_may_not_take_a_variants_name_and_every_problem_is_named() -> None:
+    with pytest.raises(EnsembleSpecError) as error:
+        check_ensembles({"gru": {"top": 2}, "mix": {"top": 0}}, VARIANTS)
+    assert str(error.value).splitlines() == [
+        "forecasting.ensembles.mix.top = 0: Input should be greater than or equal to 2 (from the parameters)",
+        "forecasting.ensembles.gru = {'top': 2}: the name is already a variant's; rename one of them "
+        "(from the parameters)",
+    ]
+
+
+def test_a_checked_ensemble_is_its_spec_as_typed() -> None:
+    assert check_ensembles({"a": {"top": 3}, "b": {"members": ["lstm", "gru"]}}, VARIANTS) == {
+        "a": {"top": 3},
+        "b": {"members": ["lstm", "gru"]},
+    }
+    assert check_ensembles(None, VARIANTS) == {}
 
 
 def test_top_members_are_the_lowest_validation_mae_and_all_when_there_are_fewer() -> None:

@@ -38,41 +38,29 @@ class EnsembleSpecError(ValueError):
 
 
 def check_ensembles(ensembles: Mapping[str, Any] | None, variants: Mapping[str, Any]) -> dict[str, Any]:
-    """Check every ensemble before any training starts.
+    """Check every ensemble before any training starts, by the parameters' schema
+    (``schemas.models.Ensemble`` and the rules of blends).
 
     Returns:
         Each ensemble's spec: ``{"top": k}`` or ``{"members": [...]}``.
 
     Raises:
-        EnsembleSpecError: Not exactly one of ``top`` / ``members``; ``top`` not a whole number of at least
-            2; fewer than two, repeated or unknown members; a name shared with a variant.
+        EnsembleSpecError: Every problem, one line each: not exactly one of ``top`` / ``members``;
+            ``top`` not a whole number of at least 2; fewer than two, repeated or unknown members; a name
+            shared with a variant.
     """
-    checked: dict[str, Any] = {}
-    for name, spec in (ensembles or {}).items():
-        where = f"forecasting.ensembles.{name}"
-        if name in variants:
-            raise EnsembleSpecError(f"{where}: the name is already a variant's; rename one of them")
-        if not isinstance(spec, Mapping) or len(spec) != 1 or set(spec) - {"top", "members"}:
-            raise EnsembleSpecError(
-                f"{where}: expected {{top: k}} or {{members: [variant, ...]}}, got {spec!r}"
-            )
-        if "top" in spec:
-            top = spec["top"]
-            if isinstance(top, bool) or not isinstance(top, int) or top < 2:
-                raise EnsembleSpecError(f"{where}.top: {top!r} must be a whole number of at least 2")
-            checked[name] = {"top": top}
-            continue
-        members = spec["members"]
-        if not isinstance(members, list):
-            raise EnsembleSpecError(f"{where}.members: expected a list of variants, got {members!r}")
-        members = [str(m) for m in members]
-        unknown = [m for m in members if m not in variants]
-        if unknown:
-            raise EnsembleSpecError(f"{where}.members: {unknown} are not variants ({sorted(variants)})")
-        if len(members) < 2 or len(set(members)) != len(members):
-            raise EnsembleSpecError(f"{where}.members: two or more different variants, got {members}")
-        checked[name] = {"members": members}
-    return checked
+    from rnn_pipelines.schemas.check import blend_problems
+    from rnn_pipelines.schemas.models import Ensemble
+
+    valid, problems = blend_problems(
+        Ensemble, ensembles, variants, prefix=("forecasting", "ensembles"), field="members"
+    )
+    if problems:
+        raise EnsembleSpecError("\n".join(problems))
+    return {
+        name: {"top": spec.top} if spec.top is not None else {"members": list(spec.members or [])}
+        for name, spec in valid.items()
+    }
 
 
 def ensemble_members(spec: Mapping[str, Any], metrics: Mapping[str, Mapping[str, Any]]) -> list[str]:

@@ -25,11 +25,12 @@ import pandas as pd
 
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
 from rnn_pipelines.reporting.runs import blend_run_record
+from rnn_pipelines.schemas.models import HYBRID_BASELINES
 from rnn_pipelines.serving.text_classifier import log_odds
 
 logger = logging.getLogger(__name__)
 
-EXPORTABLE_BASELINES = ("nbsvm",)  # baselines whose features the SavedModel graph can compute
+EXPORTABLE_BASELINES = HYBRID_BASELINES  # baselines whose features the SavedModel graph can compute
 
 
 class HybridSpecError(ValueError):
@@ -37,37 +38,26 @@ class HybridSpecError(ValueError):
 
 
 def check_hybrids(hybrids: Mapping[str, Any] | None, variants: Mapping[str, Any]) -> dict[str, list[str]]:
-    """Check every hybrid before any training starts.
+    """Check every hybrid before any training starts, by the parameters' schema (``schemas.models.Hybrid``
+    and the rules of blends).
 
     Returns:
         Each hybrid's members, in order.
 
     Raises:
-        HybridSpecError: Not a ``{blend: [...]}`` mapping, fewer than two members, a repeated or unknown
-            member (members are RNN variants or ``nbsvm``), or a name shared with a variant.
+        HybridSpecError: Every problem, one line each: not a ``{blend: [...]}`` mapping, fewer than two
+            members, a repeated or unknown member (members are RNN variants or ``nbsvm``), or a name
+            shared with a variant.
     """
-    checked = {}
-    for name, spec in (hybrids or {}).items():
-        if name in variants:
-            raise HybridSpecError(f"hybrid '{name}': the name is already a variant's; rename one of them")
-        if not isinstance(spec, Mapping) or set(spec) != {"blend"} or not isinstance(spec["blend"], list):
-            raise HybridSpecError(
-                f"hybrid '{name}': expected {{blend: [member, ...]}} (RNN variants and/or nbsvm), "
-                f"got {spec!r}"
-            )
-        members = [str(member) for member in spec["blend"]]
-        unknown = [m for m in members if m not in variants and m not in EXPORTABLE_BASELINES]
-        if unknown:
-            raise HybridSpecError(
-                f"hybrid '{name}': unknown members {unknown}; a member is one of the variants "
-                f"{sorted(variants)} or {list(EXPORTABLE_BASELINES)}"
-            )
-        if len(members) < 2 or len(set(members)) != len(members):
-            raise HybridSpecError(
-                f"hybrid '{name}': blend needs two or more different members, got {members}"
-            )
-        checked[name] = members
-    return checked
+    from rnn_pipelines.schemas.check import blend_problems
+    from rnn_pipelines.schemas.models import Hybrid
+
+    valid, problems = blend_problems(
+        Hybrid, hybrids, variants, prefix=("sentiment", "hybrids"), field="blend", also=EXPORTABLE_BASELINES
+    )
+    if problems:
+        raise HybridSpecError("\n".join(problems))
+    return {name: list(spec.blend) for name, spec in valid.items()}
 
 
 def member_logits(scores: Mapping[str, Any], split: str) -> np.ndarray:
