@@ -55,10 +55,7 @@ def test_the_users_malformed_values_are_all_named_in_one_error() -> None:
 def sentiment_problems_after_editing_base(tmp_path: Path, old: str, new: str) -> list[str]:
     """The sentiment section's problems (smoke environment) once ``old`` is replaced by ``new`` in a copy
     of ``conf/base/parameters_sentiment.yml``."""
-    import shutil
-
-    conf = tmp_path / "conf"
-    shutil.copytree(CONF, conf)
+    conf = _copy(tmp_path)
     file = conf / "base/parameters_sentiment.yml"
     assert old in file.read_text()
     file.write_text(file.read_text().replace(old, new))

@@ -112,8 +112,8 @@ def _issues(
                 continue
             path = (*prefix, *loc)
             key = ".".join(str(p) for p in path)
-            where = _origin(path, sources) if sources else "the parameters"
             if issue["type"] == "extra_forbidden":
+                where = _origin(path, sources) if sources else "the parameters"
                 known = _fields_at(model, loc[:-1])
                 close = difflib.get_close_matches(str(loc[-1]), known, n=1)
                 hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(known)})"
@@ -153,13 +153,13 @@ def blend_problems(
     """
     valid, lines = {}, []
     for name, spec in (blends or {}).items():
-        found = _issues(model, spec, (*prefix, name), list)
-        lines += found
-        if not found:
+        try:
             valid[name] = model.model_validate(spec)
+        except ValidationError:
+            lines += _issues(model, spec, (*prefix, name), list)
     members = {name: getattr(spec, field) or [] for name, spec in valid.items()}
-    for path, rule in blend_rules(members, variants, field=field, also=also):
-        lines.append(_line((*prefix, *path), _lookup(blends, path), rule, []))
+    for path, rule in blend_rules(members, variants, under=prefix, field=field, also=also):
+        lines.append(_line(path, _lookup(blends, path[len(prefix) :]), rule, []))
     return valid, lines
 
 

@@ -48,27 +48,37 @@ HYBRID_BASELINES = ("nbsvm",)
 
 
 def blend_rules(
-    blends: Mapping[str, Sequence[str]], variants: Collection[str], *, field: str, also: Sequence[str] = ()
+    blends: Mapping[str, Sequence[str]],
+    variants: Collection[str],
+    *,
+    under: KeyPath,
+    field: str,
+    also: Sequence[str] = (),
 ) -> list[tuple[KeyPath, str]]:
     """The rules of a blend of variants (a forecasting ensemble, a sentiment hybrid) beyond its own shape:
     its name is not a variant's, and its members (``field``) are different variants or ``also``.
 
     Returns:
-        ``(key path below the blends, rule)`` for every rule broken.
+        ``(key path, rule)`` for every rule broken; the blends are at the key path ``under``.
     """
     known = [*sorted(variants), *also]
     broken: list[tuple[KeyPath, str]] = []
     for name, members in blends.items():
         if name in variants:
-            broken.append(((name,), "the name is already a variant's; rename one of them"))
+            broken.append(((*under, name), "the name is already a variant's; rename one of them"))
         unknown = [m for m in members if m not in variants and m not in also]
         if unknown:
             broken.append(
-                ((name, field), f"{unknown} are not {' or '.join(['variants', *also])} ({', '.join(known)})")
+                (
+                    (*under, name, field),
+                    f"{unknown} are not {' or '.join(['variants', *also])} ({', '.join(known)})",
+                )
             )
         repeated = sorted({m for m in members if list(members).count(m) > 1})
         if repeated:
-            broken.append(((name, field), f"{repeated} named more than once: two or more different members"))
+            broken.append(
+                ((*under, name, field), f"{repeated} named more than once: two or more different members")
+            )
     return broken
 
 
@@ -205,10 +215,7 @@ class Sentiment(Section):
             *_known_variant(
                 self.variants, self.report.read_along.variant, ("report", "read_along", "variant")
             ),
-            *(
-                (("hybrids", *path), rule)
-                for path, rule in blend_rules(blends, self.variants, field="blend", also=HYBRID_BASELINES)
-            ),
+            *blend_rules(blends, self.variants, under=("hybrids",), field="blend", also=HYBRID_BASELINES),
         )
         return self
 
@@ -294,12 +301,7 @@ class Forecasting(Section):
     @model_validator(mode="after")
     def _names(self) -> Forecasting:
         blends = {name: ensemble.members or [] for name, ensemble in (self.ensembles or {}).items()}
-        raise_broken(
-            *(
-                (("ensembles", *path), rule)
-                for path, rule in blend_rules(blends, self.variants, field="members")
-            )
-        )
+        raise_broken(*blend_rules(blends, self.variants, under=("ensembles",), field="members"))
         return self
 
 

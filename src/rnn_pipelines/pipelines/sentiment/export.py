@@ -12,9 +12,9 @@ import pandas as pd
 from rnn_pipelines.datasets.selected import Selected
 from rnn_pipelines.pipelines.sentiment.baselines import nbsvm_logits
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
-from rnn_pipelines.pipelines.sentiment.hybrids import EXPORTABLE_BASELINES
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics
+from rnn_pipelines.schemas.models import HYBRID_BASELINES
 from rnn_pipelines.serving import text_classifier
 from rnn_pipelines.serving.verify import verify_in_fresh_process
 
@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 def _split_members(selected: Selected) -> tuple[dict[str, Any], dict[str, Any]]:
     """A hybrid's members: RNN variants (Keras models) and n-gram models, by name."""
-    ngram = {m: model for m, model in selected.members.items() if m in EXPORTABLE_BASELINES}
+    ngram = {m: model for m, model in selected.members.items() if m in HYBRID_BASELINES}
     return {m: model for m, model in selected.members.items() if m not in ngram}, ngram
 
 

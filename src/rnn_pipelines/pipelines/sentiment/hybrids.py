@@ -30,8 +30,6 @@ from rnn_pipelines.serving.text_classifier import log_odds
 
 logger = logging.getLogger(__name__)
 
-EXPORTABLE_BASELINES = HYBRID_BASELINES  # baselines whose features the SavedModel graph can compute
-
 
 class HybridSpecError(ValueError):
     """A hybrid's spec is malformed; the message names the hybrid and the key."""
@@ -53,7 +51,7 @@ def check_hybrids(hybrids: Mapping[str, Any] | None, variants: Mapping[str, Any]
     from rnn_pipelines.schemas.models import Hybrid
 
     valid, problems = blend_problems(
-        Hybrid, hybrids, variants, prefix=("sentiment", "hybrids"), field="blend", also=EXPORTABLE_BASELINES
+        Hybrid, hybrids, variants, prefix=("sentiment", "hybrids"), field="blend", also=HYBRID_BASELINES
     )
     if problems:
         raise HybridSpecError("\n".join(problems))
