@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -15,6 +14,9 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # deploy/: the working copy (and the team's services) the benchmarks run in
+
+from deploy.project import copy_configuration  # noqa: E402
 
 
 def run_or_reuse(
@@ -67,13 +69,7 @@ def scratch_project(name: str) -> Path:
     pyproject with a data/ folder and MLflow store of its own, so a benchmark on another data source
     leaves this project's champion, registered model and runs untouched. Its data is kept from one run
     to the next (``--reuse`` reads it); conf/ is copied afresh each time."""
-    project = ROOT / "data/08_reporting/benchmarks/projects" / name
-    (project / "src").mkdir(parents=True, exist_ok=True)  # Kedro wants the folder; the package is installed
-    shutil.rmtree(project / "conf", ignore_errors=True)
-    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf/local").mkdir()
-    for file in ("pyproject.toml", ".telemetry"):
-        shutil.copy(ROOT / file, project / file)
+    project = copy_configuration(ROOT / "data/08_reporting/benchmarks/projects" / name)
     print(f"a run on another data source: in the scratch project {project}")
     return project
 

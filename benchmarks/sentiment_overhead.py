@@ -27,7 +27,6 @@ import json
 import logging
 import os
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -36,19 +35,15 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from _full_run import ROOT, copy_configuration
+
 OUT = ROOT / "data/08_reporting/benchmarks/sentiment_overhead.json"
 logger = logging.getLogger("benchmarks.sentiment_overhead")
 
 
 def make_project(parent: Path, epochs: int, sample_per_group: int) -> Path:
     """A throw-away copy of the project whose conf/local fixes the data sample and the epochs."""
-    project = parent / "project"
-    shutil.copytree(ROOT / "conf", project / "conf", ignore=shutil.ignore_patterns("local"))
-    (project / "conf/local").mkdir()
-    (project / "src").mkdir()
-    for name in ("pyproject.toml", ".telemetry"):
-        shutil.copy(ROOT / name, project / name)
+    project = copy_configuration(parent / "project")
     if sample_per_group:
         (project / "conf/local/parameters_ingestion.yml").write_text(
             f"imdb_ingestion:\n  sample_per_group: {sample_per_group}\n"

@@ -65,6 +65,14 @@ def _tracking_uri_left_alone() -> Iterator[None]:
         pytest.fail(f"the test left MLFLOW_TRACKING_URI={after!r} (it was {before!r})", pytrace=False)
 
 
+def current_version(folder: Path) -> Path:
+    """The current version of a versioned model folder (a candidate or a champion under a local data root):
+    ``<folder>/<version>`` as ``<folder>/current.json`` names it."""
+    import json
+
+    return folder / json.loads((folder / "current.json").read_text(encoding="utf-8"))["version"]
+
+
 def write_acl_tree(root: Path, reviews: dict = TINY_REVIEWS, raw: dict[str, bytes] | None = None) -> Path:
     """Write a miniature ``aclImdb/`` folder; ``raw`` adds files with exact bytes (relative paths)."""
     base = root / "aclImdb"

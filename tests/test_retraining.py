@@ -41,27 +41,29 @@ def test_unknown_pipeline_is_named() -> None:
 
 
 def test_state_is_written_atomically_and_a_corrupt_file_is_named(tmp_path: Path) -> None:
-    state = State(tmp_path, "sentiment")
+    state = State(str(tmp_path), "sentiment")
+    path = tmp_path / "08_reporting" / "retraining" / "sentiment.json"
+    assert state.url == str(path)
     assert state.load() == {"last_success": None, "pending": None, "history": []}
     state.save({"last_success": None, "pending": None, "history": [{"n": i} for i in range(80)]})
-    saved = json.loads(state.path.read_text())
+    saved = json.loads(path.read_text())
     assert len(saved["history"]) == retraining.HISTORY_LENGTH and saved["history"][-1] == {"n": 79}
-    assert [p.name for p in state.path.parent.iterdir()] == ["sentiment.json"]  # no temporary file left
-    state.path.write_text("{not json")
+    assert [p.name for p in path.parent.iterdir()] == ["sentiment.json"]  # no temporary file left
+    path.write_text("{not json")
     with pytest.raises(RetrainingError, match=r"sentiment\.json' is not valid JSON"):
         state.load()
 
 
 def test_a_second_retraining_refuses_while_one_holds_the_lock(tmp_path: Path) -> None:
-    with retraining.locked(tmp_path, "forecasting"):
+    with retraining.locked(str(tmp_path), "forecasting"):
         with pytest.raises(
-            RetrainingError, match=r"Another retraining of 'forecasting' is running \(pid \d+"
+            RetrainingError, match=r"Another retraining of 'forecasting' is running \(host .+, pid \d+"
         ):
-            with retraining.locked(tmp_path, "forecasting"):
+            with retraining.locked(str(tmp_path), "forecasting"):
                 pass
-        with retraining.locked(tmp_path, "sentiment"):  # other pipelines are not blocked
+        with retraining.locked(str(tmp_path), "sentiment"):  # other pipelines are not blocked
             pass
-    with retraining.locked(tmp_path, "forecasting"):  # released afterwards
+    with retraining.locked(str(tmp_path), "forecasting"):  # released afterwards
         pass
 
 
@@ -69,7 +71,7 @@ def test_a_second_retraining_can_wait_for_the_first(tmp_path: Path) -> None:
     order = []
 
     def first() -> None:
-        with retraining.locked(tmp_path, "forecasting"):
+        with retraining.locked(str(tmp_path), "forecasting"):
             order.append("first holds")
             time.sleep(1.0)
             order.append("first done")
@@ -78,7 +80,7 @@ def test_a_second_retraining_can_wait_for_the_first(tmp_path: Path) -> None:
     thread.start()
     while not order:
         time.sleep(0.01)
-    with retraining.locked(tmp_path, "forecasting", wait_seconds=30):
+    with retraining.locked(str(tmp_path), "forecasting", wait_seconds=30):
         order.append("second holds")
     thread.join()
     assert order == ["first holds", "first done", "second holds"]
@@ -94,35 +96,47 @@ class _Pipeline:
         self.nodes = [_Node(n) for n in namespaces]
 
 
-def test_kedro_run_takes_the_lock_of_each_domain_it_runs_and_releases_it(tmp_path: Path) -> None:
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch) -> Path:
+    """A project copy with its data root in its own ``data/``."""
+    from tests.integration.conftest import make_project_copy
+
+    monkeypatch.delenv("RNN_PIPELINES_DATA_ROOT", raising=False)
+    return make_project_copy(tmp_path)
+
+
+def test_kedro_run_takes_the_lock_of_each_domain_it_runs_and_releases_it(project: Path) -> None:
     from rnn_pipelines.hooks import PipelineLockHook
 
+    root = str(project / "data")
     hook = PipelineLockHook()
-    run = {"project_path": str(tmp_path)}
+    run = {"project_path": str(project)}
     hook.before_pipeline_run(run, _Pipeline(None, "forecasting", "forecasting.gru"), None)
-    assert retraining.held_here(tmp_path, "forecasting") and not retraining.held_here(tmp_path, "sentiment")
+    assert retraining.held_here(root, "forecasting") and not retraining.held_here(root, "sentiment")
+    assert (project / "data/08_reporting/retraining/forecasting.lock").exists()  # under the data root
     with pytest.raises(
-        RetrainingError, match=r"Another run of 'forecasting' is running \(pid \d+ since .+: "
+        RetrainingError, match=r"Another run of 'forecasting' is running \(host .+, pid \d+, since .+: "
     ):
-        with retraining.locked(tmp_path, "forecasting", kind="run"):  # what another process meets
+        with retraining.locked(root, "forecasting", kind="run"):  # what another process meets
             pass
     other = PipelineLockHook()  # another domain runs side by side
     other.before_pipeline_run(run, _Pipeline("sentiment.lstm"), None)
     other.after_pipeline_run()
     hook.on_pipeline_error()  # released when the run fails, too
-    with retraining.locked(tmp_path, "forecasting"):
+    with retraining.locked(root, "forecasting"):
         pass
 
 
-def test_a_retraining_runs_its_own_session_under_the_lock_it_holds(tmp_path: Path) -> None:
+def test_a_retraining_runs_its_own_session_under_the_lock_it_holds(project: Path) -> None:
     from rnn_pipelines.hooks import PipelineLockHook
 
-    with retraining.locked(tmp_path, "forecasting"):
+    root = str(project / "data")
+    with retraining.locked(root, "forecasting"):
         hook = PipelineLockHook()
-        hook.before_pipeline_run({"project_path": str(tmp_path)}, _Pipeline("forecasting.gru"), None)
+        hook.before_pipeline_run({"project_path": str(project)}, _Pipeline("forecasting.gru"), None)
         hook.after_pipeline_run()
-        assert retraining.held_here(tmp_path, "forecasting")  # still the retraining's
-    assert not retraining.held_here(tmp_path, "forecasting")
+        assert retraining.held_here(root, "forecasting")  # still the retraining's
+    assert not retraining.held_here(root, "forecasting")
 
 
 def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path, caplog) -> None:
@@ -145,17 +159,17 @@ def test_a_killed_run_leaves_a_lock_the_next_run_takes_over(tmp_path: Path, capl
         text=True,
     )
     assert holder.stdout.readline().strip() == "held"
-    with pytest.raises(RetrainingError, match=r"Another retraining of 'forecasting' is running \(pid"):
-        with retraining.locked(tmp_path, "forecasting"):
+    with pytest.raises(RetrainingError, match=r"Another retraining of 'forecasting' is running \(host "):
+        with retraining.locked(str(tmp_path), "forecasting"):
             pass
     os.kill(holder.pid, signal.SIGKILL)  # no clean-up: its .holder file stays behind
     holder.wait(timeout=30)
-    stale = tmp_path / retraining.STATE_DIR / "forecasting.holder"
-    assert f"pid {holder.pid} " in stale.read_text()
-    with caplog.at_level(logging.WARNING, logger="rnn_pipelines.retraining"):
-        with retraining.locked(tmp_path, "forecasting"):
-            assert f"pid {os.getpid()} " in stale.read_text()
-    assert f"Took over the stale lock of 'forecasting' (pid {holder.pid} since" in caplog.text
+    stale = tmp_path / "08_reporting/retraining/forecasting.holder"
+    assert f"pid {holder.pid}, " in stale.read_text()
+    with caplog.at_level(logging.WARNING, logger="rnn_pipelines.datasets.locks"):
+        with retraining.locked(str(tmp_path), "forecasting"):
+            assert f"pid {os.getpid()}, " in stale.read_text()
+    assert "Took over the stale lock" in caplog.text and f"pid {holder.pid}, since" in caplog.text
 
 
 @pytest.mark.parametrize("value", ["abc", "-1", "nan"])

@@ -4,6 +4,7 @@ rnn-pipelines generate "ROMEO:"                         # 300 tokens at temperat
 rnn-pipelines generate "KING HENRY:" --length 500 --temperature 0.5 --top-k 10 --seed 7
 rnn-pipelines generate "" --temperature 0              # greedy, from an empty prompt
 rnn-pipelines generate --model path/to/savedmodel --json "To be"
+rnn-pipelines generate --model models:/rnn-pipelines-text-generation@champion "ROMEO:"
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from rnn_pipelines.predict import PredictError, project_model_dir
+from rnn_pipelines.predict import PredictError, model_dir
 
 DOMAIN = "text_generation"
 
@@ -48,13 +49,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("-t", "--temperature", type=float, default=0.8, help="0 = greedy (default 0.8)")
     parser.add_argument("-k", "--top-k", type=int, default=0, help="sample among the k likeliest (0 = all)")
     parser.add_argument("--seed", type=int, default=0, help="the same seed gives the same text")
-    parser.add_argument("--model", type=Path, help="SavedModel folder (default: the project's champion)")
+    parser.add_argument(
+        "--model",
+        help="a SavedModel folder, or a registered model (models:/rnn-pipelines-text-generation@champion); "
+        "default: the project's champion, wherever its data root keeps it",
+    )
     parser.add_argument("--json", action="store_true", help="print a JSON object with the settings")
     args = parser.parse_args(argv)
     try:
         if args.length < 0 or args.temperature < 0 or args.top_k < 0:
             raise PredictError("--length, --temperature and --top-k must not be negative.")
-        model = args.model or project_model_dir(DOMAIN)
+        model = model_dir(args.model, DOMAIN)
         request = Sampling(args.prompt, args.length, args.temperature, args.top_k, args.seed)
         text = generate(model, request)
     except PredictError as error:

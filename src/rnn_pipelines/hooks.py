@@ -61,8 +61,13 @@ class CloseMlflowRunHook:
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
+        import os
+
         import mlflow
 
+        # MLflow prints "View run … at <url>" each time kedro-mlflow closes its run (once per node) when
+        # tracking on a server; the run summary logs the review address once instead
+        os.environ.setdefault("MLFLOW_SUPPRESS_PRINTING_URL_TO_STDOUT", "true")
         active = mlflow.active_run()
         self._outer_run_id = active.info.run_id if active else None
         self._user_tracking_uri = getattr(context.config_loader, "user_tracking_uri", None)
@@ -88,12 +93,32 @@ class CloseMlflowRunHook:
         self._close("FAILED")
 
 
+class StorageCheckHook:
+    """Stops a session before anything is read, written or tracked when its storage or its tracking server
+    cannot be used: the data root (an unknown scheme, a missing driver, an unreachable endpoint, a missing
+    bucket, refused credentials) and an MLflow server that does not answer. One sentence names the setting,
+    the address and what failed. It runs as the context is created: before kedro-mlflow talks to the server
+    and builds the catalog's datasets (some of which open their file system)."""
+
+    @hook_impl(tryfirst=True)  # before kedro-mlflow talks to the server and builds every dataset
+    def after_context_created(self, context: Any) -> None:
+        import os
+
+        from rnn_pipelines.datasets.storage import ROOT_VARIABLE, check_root
+        from rnn_pipelines.datasets.tracking import check_tracking_server
+
+        setting = f"data_root ({ROOT_VARIABLE})" if os.environ.get(ROOT_VARIABLE) else "data_root"
+        check_root(setting, context.config_loader["globals"]["data_root"])
+        check_tracking_server(context.config_loader["mlflow"]["server"]["mlflow_tracking_uri"])
+
+
 class PipelineLockHook:
-    """One run of a domain's pipeline at a time per project: ``kedro run`` takes the same per-pipeline
-    lock as ``rnn-pipelines retrain`` (``retraining.locked``) for every domain whose nodes it runs, before
-    any node runs or any MLflow run opens, and releases it when the run ends. A second run refuses at
-    once with a message naming the running one, or waits ``RNN_PIPELINES_LOCK_WAIT`` seconds. Runs of
-    different domains run side by side; a retraining holding the lock runs its own session under it.
+    """One run of a domain's pipeline at a time for every machine that shares the data root: ``kedro run``
+    takes the same per-pipeline lock as ``rnn-pipelines retrain`` (``retraining.locked``) for every domain
+    whose nodes it runs, before any node runs or any MLflow run opens, and releases it when the run ends.
+    A second run refuses at once with a message naming the running one, or waits
+    ``RNN_PIPELINES_LOCK_WAIT`` seconds. Runs of different domains run side by side; a retraining holding
+    the lock runs its own session under it.
     """
 
     def __init__(self) -> None:
@@ -102,15 +127,23 @@ class PipelineLockHook:
     @hook_impl(tryfirst=True)  # before kedro-mlflow opens the run's MLflow run
     def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
         from rnn_pipelines.domains import BY_NAME
-        from rnn_pipelines.retraining import held_here, lock_wait_seconds, locked
+        from rnn_pipelines.retraining import held_here, lock_wait_seconds, locked, storage_settings
 
-        project = Path(run_params["project_path"])
         domains = {node.namespace.split(".")[0] for node in pipeline.nodes if node.namespace} & set(BY_NAME)
         try:
+            settings = storage_settings(Path(run_params["project_path"]), run_params.get("env"))
             wait = lock_wait_seconds()
             for domain in sorted(domains):
-                if not held_here(project, domain):
-                    self._locks.enter_context(locked(project, domain, wait, kind="run"))
+                if not held_here(settings["data_root"], domain):
+                    self._locks.enter_context(
+                        locked(
+                            settings["data_root"],
+                            domain,
+                            wait,
+                            kind="run",
+                            lease_seconds=settings["lock_lease_seconds"],
+                        )
+                    )
         except BaseException:
             self._release()
             restore_user_tracking_uri()

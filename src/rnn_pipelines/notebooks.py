@@ -68,16 +68,17 @@ def champion_record(model_dir: Path) -> dict[str, Any]:
 def champion_dir(project: Path, domain: str) -> Path:
     """The domain's exported champion, or one sentence saying why there is none (the blessing's
     reason) and where the exported candidate is."""
-    from rnn_pipelines.predict import PredictError, default_model_dir, why_no_champion
+    from rnn_pipelines.predict import PredictError, catalog_dataset, project_catalog, why_no_champion
 
-    model_dir = default_model_dir(project, domain)
-    if not (model_dir / "saved_model.pb").exists():
+    catalog = project_catalog(project)
+    record = catalog_dataset(catalog, f"{domain}.champion").load()
+    if not record:
         try:
-            reason = why_no_champion(project, domain)
+            reason = why_no_champion(project, domain, catalog)
         except PredictError as error:
             reason = str(error)
         raise MissingOutput(reason.replace("\n", " "))
-    return model_dir
+    return Path(record["path"])
 
 
 # ---- 01: data and validation ----

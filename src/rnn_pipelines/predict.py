@@ -3,6 +3,7 @@
 rnn-pipelines predict "what a wonderful film" "a dull, lifeless mess"
 rnn-pipelines predict --file reviews.txt          # one review per line; '-' reads stdin
 rnn-pipelines predict --json --model path/to/savedmodel "..."
+rnn-pipelines predict --model models:/rnn-pipelines-sentiment@champion "..."   # from the MLflow registry
 """
 
 from __future__ import annotations
@@ -24,10 +25,10 @@ class PredictError(RuntimeError):
     """A user error: no model, unreadable input, nothing to score."""
 
 
-def _catalog(project: Path) -> dict[str, Any]:
+def project_catalog(project: Path, env: str | None = None) -> dict[str, Any]:
     from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
-    return ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)["catalog"]
+    return ProjectConfigLoader(conf_source=str(project / "conf"), env=env, **CONFIG_LOADER_ARGS)["catalog"]
 
 
 def _entry(catalog: dict[str, Any], name: str) -> dict[str, Any]:
@@ -40,35 +41,42 @@ def _entry(catalog: dict[str, Any], name: str) -> dict[str, Any]:
     return resolver.resolve_pattern(name)
 
 
-def default_model_dir(project: Path, domain: str = DOMAIN, catalog: dict[str, Any] | None = None) -> Path:
-    """The champion folder the project's catalog names (``<domain>.champion``'s ``path``)."""
-    return project / _entry(catalog or _catalog(project), f"{domain}.champion")["path"]
+def catalog_dataset(catalog: dict[str, Any], name: str) -> Any:
+    """The catalog's dataset ``name``, built as Kedro builds it (its storage under the data root)."""
+    from kedro.io import AbstractDataset
+
+    return AbstractDataset.from_config(name, _entry(catalog, name))
+
+
+def champion_location(project: Path, domain: str = DOMAIN, catalog: dict[str, Any] | None = None) -> str:
+    """Where the project's catalog keeps ``domain``'s champion (``<domain>.champion``'s ``path``: a folder
+    under the data root, local or a URL)."""
+    return _entry(catalog or project_catalog(project), f"{domain}.champion")["path"]
 
 
 def why_no_champion(project: Path, domain: str, catalog: dict[str, Any] | None = None) -> str:
     """Why ``domain`` has no champion (the last blessing's reason) and what to use instead."""
-    catalog = catalog or _catalog(project)
-    champion = project / _entry(catalog, f"{domain}.champion")["path"]
-    candidate = project / _entry(catalog, f"{domain}.candidate_model")["filepath"]
-    blessing = project / _entry(catalog, f"{domain}.blessing")["dataset"]["filepath"]
-    message = f"No {domain} champion at '{champion}'"
+    catalog = catalog or project_catalog(project)
+    message = f"No {domain} champion at '{champion_location(project, domain, catalog)}'"
+    blessing = catalog_dataset(catalog, f"{domain}.blessing")
     if not blessing.exists():
         return (
             f"{message}: no run has exported one yet. Train and export one with "
             f"`kedro run --pipeline={domain}`, or pass --model PATH."
         )
-    reason = json.loads(blessing.read_text(encoding="utf-8")).get("reason", "no reason recorded")
-    hint = (
-        f" Its exported candidate is at '{candidate}':"
-        f" pass `--model {candidate.relative_to(project)}` to use it."
-        if (candidate / "saved_model.pb").exists()
-        else ""
-    )
+    reason = blessing.load().get("reason", "no reason recorded")
+    candidate = catalog_dataset(catalog, f"{domain}.candidate_model")
+    hint = ""
+    if candidate.exists():
+        folder = Path(candidate.load())
+        shown = folder.relative_to(project) if folder.is_relative_to(project) else folder
+        hint = f" Its exported candidate is at '{shown}': pass `--model {shown}` to use it."
     return f"{message}: the last run kept none ({reason}).{hint}"
 
 
 def project_model_dir(domain: str) -> Path:
-    """The champion folder of the project the command runs in (found from the working directory).
+    """A local folder of the champion of the project the command runs in (found from the working
+    directory), wherever its data root keeps it (a copy in the local cache when it is remote).
 
     Raises:
         PredictError: Not inside the project, or the project has no champion (the message says why,
@@ -79,11 +87,80 @@ def project_model_dir(domain: str) -> Path:
     project = find_kedro_project(Path.cwd())
     if project is None:
         raise PredictError("Not inside the rnn-pipelines project: run from it or pass --model PATH.")
-    catalog = _catalog(project)
-    model_dir = default_model_dir(project, domain, catalog)
-    if not (model_dir / "saved_model.pb").exists():
+    catalog = project_catalog(project)
+    record = catalog_dataset(catalog, f"{domain}.champion").load()
+    if not record:
         raise PredictError(why_no_champion(project, domain, catalog))
-    return model_dir
+    return Path(record["path"])
+
+
+def registered_model_dir(uri: str) -> Path:
+    """A local folder of the SavedModel inside a registered MLflow model (``models:/<name>@<alias>`` or
+    ``models:/<name>/<version>``), from the tracking server ``MLFLOW_TRACKING_URI`` names (or the project's
+    own store), cached per model version.
+
+    Raises:
+        PredictError: The model, version or alias does not exist, or holds no SavedModel.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+
+    from rnn_pipelines.datasets import storage
+
+    name, _, rest = uri.removeprefix("models:/").partition("/")
+    name, _, alias = name.partition("@")
+    client = mlflow.MlflowClient(tracking_uri=_tracking_uri())
+    try:
+        version = client.get_model_version_by_alias(name, alias).version if alias else rest
+        if not version:
+            raise PredictError(f"'{uri}': name a version or an alias (models:/NAME@champion).")
+        folder = storage.cache_root() / "registry" / name / str(version)
+        if not (folder / "saved_model" / "saved_model.pb").exists():
+            scratch = storage.scratch_folder("registry")
+            try:
+                mlflow.artifacts.download_artifacts(
+                    artifact_uri=f"models:/{name}/{version}",
+                    dst_path=str(scratch),
+                    tracking_uri=_tracking_uri(),
+                )
+                flavor = mlflow.models.Model.load(str(scratch)).flavors["python_function"]
+                inside = flavor.get("artifacts", {}).get("saved_model", {}).get("path")
+                if not inside:
+                    raise PredictError(f"'{uri}' (version {version}) holds no SavedModel to serve.")
+                storage.keep_local_folder(scratch / inside, folder / "saved_model")
+            finally:
+                storage.remove(str(scratch))
+    except MlflowException as error:
+        raise PredictError(f"'{uri}': {error.message.splitlines()[0]}") from None
+    logger.info("Using %s (version %s) from the MLflow Model Registry", uri, version)
+    return folder / "saved_model"
+
+
+def _tracking_uri() -> str | None:
+    """``MLFLOW_TRACKING_URI``, else the tracking URI of the project the command runs in, else MLflow's."""
+    import os
+
+    from kedro.utils import find_kedro_project
+
+    if os.environ.get("MLFLOW_TRACKING_URI"):
+        return os.environ["MLFLOW_TRACKING_URI"]
+    project = find_kedro_project(Path.cwd())
+    if project is None:
+        return None
+    from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+
+    loader = ProjectConfigLoader(conf_source=str(project / "conf"), **CONFIG_LOADER_ARGS)
+    return loader["mlflow"]["server"]["mlflow_tracking_uri"]
+
+
+def model_dir(spec: str | None, domain: str) -> Path:
+    """The SavedModel a command serves: ``--model`` as given (a folder, or ``models:/NAME@ALIAS``), else
+    the project's champion."""
+    if spec is None:
+        return project_model_dir(domain)
+    if str(spec).startswith("models:/"):
+        return registered_model_dir(str(spec))
+    return Path(spec)
 
 
 def read_texts(texts: Sequence[str], files: Sequence[str]) -> list[str]:
@@ -133,15 +210,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "-f", "--file", action="append", default=[], help="one review per line; '-' for stdin"
     )
-    parser.add_argument("--model", type=Path, help="SavedModel folder (default: the project's champion)")
+    parser.add_argument(
+        "--model",
+        help="a SavedModel folder, or a registered model (models:/rnn-pipelines-sentiment@champion); "
+        "default: the project's champion, wherever its data root keeps it",
+    )
     parser.add_argument("--threshold", type=float, default=0.5, help="P(positive) at or above → positive")
     parser.add_argument("--json", action="store_true", help="print JSON lines")
     args = parser.parse_args(argv)
     try:
         texts = read_texts(args.texts, args.file)
-        if args.model is None:
-            args.model = project_model_dir(DOMAIN)
-        results = predict(args.model, texts, args.threshold)
+        results = predict(model_dir(args.model, DOMAIN), texts, args.threshold)
     except PredictError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -7,7 +7,8 @@ changed or ``force`` is set → remember the fingerprint once it succeeded.
 
 Every step logs into one MLflow run per retraining (created here, resumed by every Kedro session through
 ``RNN_PIPELINES_MLFLOW_RUN_ID``), whose tags say whether it retrained or skipped, and why. The decisions are
-also appended to ``data/08_reporting/retraining/<pipeline>.json``. Used by ``rnn-pipelines retrain`` (cron)
+also appended to ``<data_root>/08_reporting/retraining/<pipeline>.json``, beside the pipeline's run lock,
+so every machine that shares the data root shares both. Used by ``rnn-pipelines retrain`` (cron)
 and by the Airflow DAGs (one task per step).
 """
 
@@ -17,10 +18,8 @@ import hashlib
 import json
 import logging
 import os
-import shlex
-import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from importlib.resources import files
 from pathlib import Path
@@ -32,7 +31,6 @@ logger = logging.getLogger(__name__)
 
 # read by conf/base/mlflow.yml (tracking.run.id and .name)
 RUN_ID_VARIABLE, RUN_NAME_VARIABLE = "RNN_PIPELINES_MLFLOW_RUN_ID", "RNN_PIPELINES_MLFLOW_RUN_NAME"
-STATE_DIR = Path("data/08_reporting/retraining")
 HISTORY_LENGTH = 50  # decisions kept per pipeline
 
 
@@ -86,85 +84,81 @@ def changes(current: dict[str, str], last: dict[str, str] | None) -> list[str]:
     return [names[key] for key in names if current.get(key) != last.get(key)]
 
 
-class State:
-    """``data/08_reporting/retraining/<pipeline>.json``: the last successful fingerprint, the pending
-    retraining, and the latest decisions. Written atomically (temporary file + rename)."""
+def storage_settings(project: Path, env: str | None = None) -> dict[str, Any]:
+    """The project's ``data_root`` (absolute, or a URL) and ``lock_lease_seconds`` for ``env``."""
+    from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
 
-    def __init__(self, project: Path, pipeline: str) -> None:
-        self.path = Path(project) / STATE_DIR / f"{check_pipeline(pipeline)}.json"
+    loader = ProjectConfigLoader(conf_source=str(Path(project) / "conf"), env=env, **CONFIG_LOADER_ARGS)
+    values = loader["globals"]
+    return {"data_root": values["data_root"], "lock_lease_seconds": values.get("lock_lease_seconds", 60)}
+
+
+class State:
+    """``<data_root>/08_reporting/retraining/<pipeline>.json``: the last successful fingerprint, the pending
+    retraining, and the latest decisions. Written whole or not at all (``storage.write_json``)."""
+
+    def __init__(self, root: str, pipeline: str) -> None:
+        from rnn_pipelines.datasets.locks import records_url
+
+        self.url = records_url(root, f"{check_pipeline(pipeline)}.json")
 
     def load(self) -> dict[str, Any]:
-        if not self.path.exists():
-            return {"last_success": None, "pending": None, "history": []}
+        from kedro.io.core import DatasetError
+
+        from rnn_pipelines.datasets import storage
+
         try:
-            return json.loads(self.path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as error:
-            raise RetrainingError(f"Retraining state '{self.path}' is not valid JSON ({error}).") from error
+            found = storage.read_json(self.url)
+        except DatasetError as error:
+            raise RetrainingError(f"Retraining state {error}") from error
+        return found if found is not None else {"last_success": None, "pending": None, "history": []}
 
     def save(self, state: dict[str, Any]) -> None:
+        from rnn_pipelines.datasets import storage
+
         state["history"] = state["history"][-HISTORY_LENGTH:]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp")
-        tmp.write_text(json.dumps(state, indent=2), encoding="utf-8")
-        os.replace(tmp, self.path)
+        storage.write_json(self.url, state)
 
 
 WAIT_VARIABLE = "RNN_PIPELINES_LOCK_WAIT"
 
-_HELD: set[Path] = set()  # the pipeline locks this process holds through `locked`
 
+def held_here(root: str, pipeline: str) -> bool:
+    """Whether this process holds ``pipeline``'s lock under the data root ``root`` (a retraining running
+    its Kedro session)."""
+    from rnn_pipelines.datasets.locks import held_here as held
+    from rnn_pipelines.datasets.locks import lock_url
 
-def _lock_path(project: Path, pipeline: str) -> Path:
-    return Path(project).resolve() / STATE_DIR / f"{check_pipeline(pipeline)}.lock"
-
-
-def held_here(project: Path, pipeline: str) -> bool:
-    """Whether this process holds ``pipeline``'s lock (a retraining running its Kedro session)."""
-    return _lock_path(project, pipeline) in _HELD
-
-
-def _command() -> str:
-    """This process's command line, as a person would type it."""
-    return shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
+    return held(lock_url(root, check_pipeline(pipeline)))
 
 
 @contextmanager
 def locked(
-    project: Path, pipeline: str, wait_seconds: float = 0, *, kind: str = "retraining"
+    root: str,
+    pipeline: str,
+    wait_seconds: float = 0,
+    *,
+    kind: str = "retraining",
+    lease_seconds: float = 60,
 ) -> Iterator[None]:
-    """Hold ``<pipeline>.lock``: one run (``kedro run``, a retraining, an Airflow task) of a pipeline
-    at a time per project. A second one waits ``wait_seconds`` and then stops with a message naming the
-    holder (pid, start time, command). The operating system releases the lock when its holder dies, so
-    a killed run's lock is taken over by the next one."""
-    from filelock import FileLock, Timeout
+    """Hold ``pipeline``'s lock under the data root ``root``: one run (``kedro run``, a retraining, an
+    Airflow task) of a pipeline at a time for every machine that shares the data root. A second one waits
+    ``wait_seconds`` and then stops with a message naming the holder (host, pid, start time, command). A
+    holder that died loses the lock: the OS frees a local one, a lease on S3 goes stale after
+    ``lease_seconds`` (``rnn_pipelines.datasets.locks``)."""
+    from rnn_pipelines.datasets.locks import LockHeldError, hold, lock_url
 
-    path = _lock_path(project, pipeline)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    holder = path.with_suffix(".holder")
-    lock = FileLock(path, timeout=wait_seconds)
-    try:
-        lock.acquire()
-    except Timeout as error:
-        owner = holder.read_text(encoding="utf-8") if holder.exists() else "unknown"
-        raise RetrainingError(
-            f"Another {kind} of '{pipeline}' is running ({owner}); not starting a second one "
-            f"(waited {wait_seconds:g} s). Try again when it has finished, or wait for it: "
-            f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
-        ) from error
-    if holder.exists():  # left by a holder that died without releasing (kill -9): the OS freed the lock
-        logger.warning(
-            "Took over the stale lock of '%s' (%s): that run stopped without releasing it",
-            pipeline,
-            holder.read_text(encoding="utf-8"),
-        )
-    _HELD.add(path)
-    try:
-        holder.write_text(f"pid {os.getpid()} since {_now()}: {_command()}", encoding="utf-8")
+    url = lock_url(root, check_pipeline(pipeline))
+    with ExitStack() as held:
+        try:
+            held.enter_context(hold(url, wait_seconds=wait_seconds, lease_seconds=lease_seconds))
+        except LockHeldError as error:
+            raise RetrainingError(
+                f"Another {kind} of '{pipeline}' is running ({error.holder}); not starting a second one "
+                f"(waited {wait_seconds:g} s; lock {url}). Try again when it has finished, or wait for it: "
+                f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
+            ) from None
         yield
-    finally:
-        _HELD.discard(path)
-        holder.unlink(missing_ok=True)
-        lock.release()
 
 
 def lock_wait_seconds() -> float:
@@ -265,7 +259,7 @@ def prepare(
     except Exception:
         _tag_run(run_id, {"retraining.decision": "failed", "retraining.stage": "ingestion"}, status="FAILED")
         raise
-    state_file = State(project, pipeline)
+    state_file = State(storage_settings(project, env)["data_root"], pipeline)
     state = state_file.load()
     last = state.get("last_success")
     changed = changes(current, last and last["fingerprint"])
@@ -307,7 +301,7 @@ def train(project: Path, pipeline: str, run_id: str, *, env: str | None = None) 
         with _session(project, env, run_id) as session:
             session.run(pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline])
     except Exception as error:
-        fail(project, pipeline, run_id, f"{type(error).__name__}: {error}")
+        fail(project, pipeline, run_id, f"{type(error).__name__}: {error}", env=env)
         raise
 
 
@@ -323,8 +317,15 @@ def run_nodes(
     """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task),
     holding the pipeline's lock (waiting ``wait_seconds`` for a run that holds it)."""
     project = Path(project).resolve()
+    settings = storage_settings(project, env)
     with (
-        locked(project, pipeline, wait_seconds, kind="run"),
+        locked(
+            settings["data_root"],
+            pipeline,
+            wait_seconds,
+            kind="run",
+            lease_seconds=settings["lock_lease_seconds"],
+        ),
         _session(project, env, run_id) as session,
     ):
         session.run(
@@ -332,9 +333,9 @@ def run_nodes(
         )
 
 
-def finish(project: Path, pipeline: str, run_id: str) -> dict[str, Any]:
+def finish(project: Path, pipeline: str, run_id: str, *, env: str | None = None) -> dict[str, Any]:
     """Record a successful retraining: its fingerprint becomes the one the next run compares with."""
-    state_file = State(Path(project).resolve(), pipeline)
+    state_file = State(storage_settings(Path(project).resolve(), env)["data_root"], pipeline)
     state = state_file.load()
     pending = state.get("pending")
     if not pending or pending["mlflow_run_id"] != run_id:
@@ -348,9 +349,9 @@ def finish(project: Path, pipeline: str, run_id: str) -> dict[str, Any]:
     return done
 
 
-def fail(project: Path, pipeline: str, run_id: str, error: str) -> None:
+def fail(project: Path, pipeline: str, run_id: str, error: str, *, env: str | None = None) -> None:
     """Record a failed retraining; the last successful fingerprint (and the champion) stay as they were."""
-    state_file = State(Path(project).resolve(), pipeline)
+    state_file = State(storage_settings(Path(project).resolve(), env)["data_root"], pipeline)
     state = state_file.load()
     pending = state.get("pending") or {"mlflow_run_id": run_id}
     state["history"].append({**pending, "outcome": "failed", "error": error[-2000:], "finished_at": _now()})
@@ -370,11 +371,12 @@ def retrain(
 ) -> dict[str, Any]:
     """One whole retraining under the pipeline's lock (the cron path): prepare → train → finish."""
     project = Path(project).resolve()
-    with locked(project, pipeline, wait_seconds):
+    settings = storage_settings(project, env)
+    with locked(settings["data_root"], pipeline, wait_seconds, lease_seconds=settings["lock_lease_seconds"]):
         decision = prepare(project, pipeline, env=env, force=force, tags=tags)
         if decision["retrain"]:
             train(project, pipeline, decision["mlflow_run_id"], env=env)
-            finish(project, pipeline, decision["mlflow_run_id"])
+            finish(project, pipeline, decision["mlflow_run_id"], env=env)
     return decision
 
 

@@ -9,13 +9,23 @@ from kedro.utils import find_kedro_project
 from omegaconf import OmegaConf
 from omegaconf.resolvers import oc
 
+SERVER_SCHEMES = ("http", "https", "databricks")  # tracking URIs of an MLflow server
+
 
 class ProjectConfigLoader(OmegaConfigLoader):
-    """``OmegaConfigLoader`` plus a ``${project_path:}`` resolver: the absolute project folder.
+    """``OmegaConfigLoader`` plus two resolvers, and ``data_root`` made absolute.
 
-    ``conf/base/mlflow.yml`` needs it for an absolute SQLite tracking URI inside the project, wherever
-    ``kedro`` is started from. The resolver is re-registered by each loader, so several projects
-    (tests, notebooks) loaded one after another in one process each resolve to their own folder.
+    - ``${project_path:}``, the absolute project folder: ``conf/base/mlflow.yml`` needs it for an absolute
+      SQLite tracking URI inside the project, wherever ``kedro`` is started from.
+    - ``${artifacts_beside:URI}``: where a new experiment keeps its artifacts: beside a tracking store in
+      the project (``mlflow/artifacts``), or ``null`` for an MLflow server, whose experiments take the
+      artifact root the server was started with (a proxied store every client reaches).
+    - ``globals``' ``data_root``: a relative folder is made absolute against the project, so the catalog,
+      the locks and the retraining records find the same folder wherever the process was started; a URL
+      stays as it is.
+
+    The resolvers are re-registered by each loader, so several projects (tests, notebooks) loaded one
+    after another in one process each resolve to their own folder.
     """
 
     def __init__(self, conf_source: str, *args, **kwargs) -> None:
@@ -23,7 +33,15 @@ class ProjectConfigLoader(OmegaConfigLoader):
         # own value from before this session's kedro-mlflow set-up (CloseMlflowRunHook restores it).
         self.user_tracking_uri = os.environ.get("MLFLOW_TRACKING_URI")
         project = find_kedro_project(Path(conf_source).resolve()) or Path(conf_source).resolve().parent
+        self.project_path = project
         OmegaConf.register_resolver("project_path", project.as_posix, replace=True)
+        OmegaConf.register_resolver(
+            "artifacts_beside",
+            lambda uri: (
+                None if str(uri).split(":", 1)[0] in SERVER_SCHEMES else f"{project}/mlflow/artifacts"
+            ),
+            replace=True,
+        )
         super().__init__(conf_source, *args, **kwargs)
 
     def __getitem__(self, key: str) -> Any:
@@ -31,6 +49,10 @@ class ProjectConfigLoader(OmegaConfigLoader):
         rule when the environment sets one (``conf/smoke``: caps on units and embedding width), so a
         variant added to ``conf/base`` runs in the smoke environment without being listed there."""
         config = super().__getitem__(key)
+        if key == "globals" and config.get("data_root"):
+            from rnn_pipelines.datasets.storage import absolute
+
+            config["data_root"] = absolute(str(config["data_root"]), self.project_path)
         if key in ("globals", "airflow"):
             from rnn_pipelines.schemas.check import check_file_config
 
@@ -53,6 +75,9 @@ CONFIG_LOADER_ARGS = {
     "custom_resolvers": {"oc.env": oc.env},
     # conf/smoke and conf/local list only the keys they change; the rest comes from conf/base.
     "merge_strategy": {"parameters": "soft", "globals": "soft", "catalog": "soft", "mlflow": "soft"},
+    # kedro-mlflow adds this pattern when its hook runs; the project reads mlflow.yml before that (the
+    # tracking server is checked before kedro-mlflow talks to it) and outside runs (predict, notebooks)
+    "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**", "**/mlflow*"]},
 }
 
 from rnn_pipelines.hooks import (  # noqa: E402
@@ -60,7 +85,15 @@ from rnn_pipelines.hooks import (  # noqa: E402
     ConfigForRegistryHook,
     ParameterCheckHook,
     PipelineLockHook,
+    StorageCheckHook,
 )
 
-# pluggy calls the last registered of the tryfirst hooks first: parameters, then the lock
-HOOKS = (ConfigForRegistryHook(), PipelineLockHook(), ParameterCheckHook(), CloseMlflowRunHook())
+# StorageCheckHook checks the data root and the tracking server as the context is created; before the
+# pipeline runs, pluggy calls the last registered of the tryfirst hooks first: parameters, then the lock
+HOOKS = (
+    ConfigForRegistryHook(),
+    PipelineLockHook(),
+    StorageCheckHook(),
+    ParameterCheckHook(),
+    CloseMlflowRunHook(),
+)

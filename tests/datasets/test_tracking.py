@@ -81,3 +81,23 @@ def test_the_review_view_gains_the_scores_of_each_summary(tracking) -> None:
         assert columns.count(f"metrics.`{key}`") == 1, key
     assert "tags.`selected_variant`" in columns and "attributes.`Dataset`" in columns
     assert review_path(run.info.experiment_id).endswith("viewStateShareKey=training-runs")
+
+
+def test_a_variants_curves_and_scores_are_logged_in_its_nested_run(tracking) -> None:
+    from rnn_pipelines.datasets.tracking import MlflowNestedRunDataset
+
+    record = {
+        "params": {"units": 8, "layers": "x" * 7000},  # a value past MLflow's limit becomes a tag
+        "history": {"loss": [0.9, 0.7, 0.6], "val_loss": [1.0, 0.8, 0.75]},
+        "metrics": {"test_accuracy": 0.81, "auc": None},
+    }
+    dataset = MlflowNestedRunDataset(run_name="gru")
+    with tracking.start_run(run_name="sentiment"):
+        dataset.save(record)
+    nested = tracking.get_run(dataset.load())
+    client = tracking.MlflowClient()
+    history = client.get_metric_history(nested.info.run_id, "val_loss")
+    assert [(m.step, m.value) for m in history] == [(1, 1.0), (2, 0.8), (3, 0.75)]
+    assert nested.data.metrics == {"loss": 0.6, "val_loss": 0.75, "test_accuracy": 0.81}  # latest per key
+    assert nested.data.params == {"units": "8"} and nested.data.tags["layers"] == "x" * 7000
+    assert nested.data.tags["mlflow.parentRunId"] and nested.info.run_name == "gru"

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from rnn_pipelines.settings import CONFIG_LOADER_ARGS, ProjectConfigLoader
+from tests.conftest import current_version
 from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -98,13 +99,15 @@ def test_smoke_run_exports_and_decides_on_the_best_forecaster(project: Path) -> 
     reports = project / "data/08_reporting/forecasting"
     check = json.loads((reports / "export_check.json").read_text())
     assert check["passed"] and check["max_abs_difference"] <= 1e-4
-    assert (project / "data/06_models/forecasting/candidate/saved_model.pb").exists()
+    assert (current_version(project / "data/06_models/forecasting/candidate") / "saved_model.pb").exists()
     blessing = json.loads((reports / "blessing.json").read_text())
     champion = project / "data/06_models/forecasting/champion"
     persistence = pd.read_csv(reports / "comparison.csv").set_index("variant").loc["persistence", "test_mae"]
     # blessed exactly when the best variant beats persistence (there is no champion before this run)
     assert blessing["blessed"] == (blessing["record"]["test_mae"] < persistence)
-    assert (champion / "champion.json").exists() == blessing["blessed"]
+    assert (champion / "current.json").exists() == blessing["blessed"]
+    if blessing["blessed"]:
+        assert (current_version(champion) / "champion.json").exists()
 
 
 def test_the_registered_champion_serves_celsius_windows_like_the_saved_model(project: Path) -> None:
@@ -112,9 +115,9 @@ def test_the_registered_champion_serves_celsius_windows_like_the_saved_model(pro
 
     from rnn_pipelines.serving.forecaster import serve_windows
 
-    champion = project / "data/06_models/forecasting/champion"
-    if not (champion / "champion.json").exists():
+    if not (project / "data/06_models/forecasting/champion/current.json").exists():
         pytest.skip("this smoke run kept no champion (the best variant did not beat persistence)")
+    champion = current_version(project / "data/06_models/forecasting/champion")
     record = json.loads((champion / "champion.json").read_text())
     assert not record["windowing"]["calendar_features"]  # the default: a window of °C only
     model = registered_champion(project, "rnn-pipelines-forecasting")

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from tests.conftest import current_version
 from tests.integration.conftest import make_project_copy, registered_champion, run_smoke
 
 DAYS = 1461  # 2012-2015, as the station file of the issue
@@ -79,7 +80,7 @@ def test_a_station_file_with_covariates_in_fahrenheit_runs_end_to_end_on_whole_y
     assert check["passed"] and check["max_abs_difference"] <= 1e-4
     import tensorflow as tf
 
-    serve = tf.saved_model.load(str(models / "candidate")).signatures["serve"]
+    serve = tf.saved_model.load(str(current_version(models / "candidate"))).signatures["serve"]
     assert {spec.name for spec in serve.structured_input_signature[1].values()} == {"window", *COVARIATES}
 
     # it beats persistence, so it is the champion, and the registry serves it on raw inputs with covariates
@@ -92,7 +93,10 @@ def test_a_station_file_with_covariates_in_fahrenheit_runs_end_to_end_on_whole_y
     rows = {name: [test[name].to_numpy()[:30].tolist()] for name in ["temp_c", *COVARIATES]}
     served = model.predict(pd.DataFrame(rows))
     on_disk = serve_windows(
-        models / "champion", np.array(rows["temp_c"]), None, [np.array(rows[n]) for n in COVARIATES]
+        current_version(models / "champion"),
+        np.array(rows["temp_c"]),
+        None,
+        [np.array(rows[n]) for n in COVARIATES],
     )
     np.testing.assert_allclose(served, on_disk, atol=1e-4)
     with pytest.raises(Exception, match=r"missing inputs \['wind'\]"):

@@ -1,22 +1,20 @@
-"""A real `mlflow server` on the store a smoke run wrote: the REST API shows what a user reviews."""
+"""A team's `mlflow server` (PostgreSQL backend store, artifacts proxied to the S3 bucket) after a smoke
+run from a working copy: its REST API shows what a user reviews, as on the project's own SQLite store."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 import requests
 
-from tests.integration.conftest import mlflow_server
+from tests.integration.conftest import TeamRuns
 from tests.integration.test_sentiment_smoke import HYBRIDS, REPORT_FILES, VARIANTS
 
 pytestmark = pytest.mark.real_data
 
 
 @pytest.fixture(scope="module")
-def server(smoke_project: Path):
-    with mlflow_server(smoke_project) as url:
-        yield url
+def server(team_runs: TeamRuns) -> str:
+    return team_runs.team.env["MLFLOW_TRACKING_URI"]
 
 
 def api(url: str, endpoint: str, **params) -> dict:

@@ -1,7 +1,8 @@
-"""`mlflow models serve` on the registered sentiment champion of a smoke run: raw reviews in over HTTP in
-MLflow's documented JSON formats, the SavedModel's answers out; a malformed request gets a 4xx that says
-what is wrong. (Forecasting and text generation share the code path: their registered models are tested
-through ``mlflow.pyfunc.load_model`` in their smoke modules.)"""
+"""`mlflow models serve` on the registered sentiment champion of a smoke run, from a machine that never ran
+the pipeline (no project, no data root, no S3 credentials: the team's MLflow server alone, whose artifacts
+it proxies): raw reviews in over HTTP in MLflow's documented JSON formats, the SavedModel's answers out; a
+malformed request gets a 4xx that says what is wrong. (Forecasting and text generation share the code path:
+their registered models are tested through ``mlflow.pyfunc.load_model`` in their smoke modules.)"""
 
 from __future__ import annotations
 
@@ -13,16 +14,25 @@ import numpy as np
 import pytest
 import requests
 
-from tests.integration.conftest import free_port, http_server, quiet_env
+from tests.integration.conftest import TeamRuns, free_port, http_server, quiet_env
 
 pytestmark = pytest.mark.real_data
 REVIEWS = ["what a wonderful film", "a dull, lifeless mess", "", "Not bad at all. " * 40]
 
 
 @pytest.fixture(scope="module")
-def endpoint(smoke_project: Path):
+def elsewhere(team_runs: TeamRuns, tmp_path_factory) -> tuple[Path, dict[str, str]]:
+    """A folder on no project, and an environment that names the tracking server only."""
+    folder = tmp_path_factory.mktemp("elsewhere")
+    env = quiet_env() | {"MLFLOW_TRACKING_URI": team_runs.team.env["MLFLOW_TRACKING_URI"]}
+    env = {k: v for k, v in env.items() if not k.startswith("AWS_") and k != "RNN_PIPELINES_DATA_ROOT"}
+    return folder, env | {"RNN_PIPELINES_CACHE_DIR": str(folder / "cache")}
+
+
+@pytest.fixture(scope="module")
+def endpoint(elsewhere: tuple[Path, dict[str, str]]):
     port = free_port()
-    env = quiet_env() | {"MLFLOW_TRACKING_URI": f"sqlite:///{smoke_project}/mlflow/mlflow.db"}
+    folder, env = elsewhere
     # the server runs `uvicorn` from PATH: the environment's scripts first, as `uv run` puts them
     env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     command = [
@@ -36,15 +46,25 @@ def endpoint(smoke_project: Path):
     ]
     command += ["--env-manager", "local", "--host", "127.0.0.1", "--port", str(port)]
     url = f"http://127.0.0.1:{port}"
-    with http_server(command, f"{url}/ping", env=env, wait=240):
+    with http_server(command, f"{url}/ping", env=env, wait=240, cwd=folder):
         yield url
 
 
 @pytest.fixture(scope="module")
-def expected(smoke_project: Path) -> np.ndarray:
-    from rnn_pipelines.serving.text_classifier import serve_texts
+def expected(elsewhere: tuple[Path, dict[str, str]]) -> np.ndarray:
+    """What ``rnn-pipelines predict --model models:/…@champion`` answers on the same machine: the registered
+    champion's SavedModel in a fresh process, as the server runs it."""
+    import json
+    import subprocess
 
-    return serve_texts(smoke_project / "data/06_models/sentiment/champion", REVIEWS)
+    folder, env = elsewhere
+    command = [sys.executable, "-m", "rnn_pipelines", "predict", "--json", "--threshold", "0"]
+    command += ["--model", "models:/rnn-pipelines-sentiment@champion", *REVIEWS]
+    result = subprocess.run(
+        command, cwd=folder, env=env, capture_output=True, text=True, timeout=300, check=False
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return np.array([json.loads(line)["probability"] for line in result.stdout.splitlines()])
 
 
 def invoke(url: str, payload: object = None, data: str | None = None) -> requests.Response:

@@ -1,6 +1,8 @@
 """The notebooks run top to bottom, unedited, on a project after one smoke run of each pipeline (with
-the kernel a user gets: ``python3``, Kedro's IPython extension, ``KEDRO_ENV=smoke``); on a project with
-no run they stop at the first missing output with one sentence, not a traceback."""
+the kernel a user gets: ``python3``, Kedro's IPython extension, ``KEDRO_ENV=smoke``) — a team member's
+working copy, whose runs, data and champions are on the team's bucket and MLflow server: the notebooks
+find them through the data root and the tracking URI; on a project with no run they stop at the first
+missing output with one sentence, not a traceback."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import make_project_copy, run_smoke
+from tests.integration.conftest import TeamRuns, make_project_copy
 
 pytestmark = pytest.mark.real_data
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[2] / "notebooks").glob("*.ipynb"))
@@ -33,19 +35,20 @@ def execute(notebook: Path, project: Path) -> tuple[object, BaseException | None
     return document, None
 
 
-@pytest.fixture(scope="module")
-def project(smoke_project: Path) -> Path:
-    """The sentiment smoke project, with the forecasting and text generation smoke runs added."""
-    for pipeline in ("forecasting", "text_generation"):
-        run_smoke(smoke_project, pipeline=pipeline)
-    return smoke_project
-
-
 @pytest.fixture(autouse=True)
 def smoke_kernel(monkeypatch) -> None:
     monkeypatch.setenv("KEDRO_ENV", "smoke")  # what `kedro jupyter lab --env=smoke` sets for its kernels
     monkeypatch.setenv("TF_CPP_MIN_LOG_LEVEL", "3")
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+
+
+@pytest.fixture
+def project(team_runs: TeamRuns, monkeypatch) -> Path:
+    """The working copy that ran the three smoke pipelines on the team's set-up, with its shell's settings
+    (the kernel inherits them)."""
+    for key, value in team_runs.env.items():
+        monkeypatch.setenv(key, value)
+    return team_runs.project
 
 
 def test_there_are_the_four_notebooks() -> None:
@@ -67,7 +70,8 @@ def test_a_notebook_runs_top_to_bottom_after_a_smoke_run(project: Path, notebook
     assert figures >= (1 if notebook.name.startswith("04") else 2)  # plots where a person would look
 
 
-def test_a_notebook_without_its_outputs_stops_with_one_sentence(tmp_path: Path) -> None:
+def test_a_notebook_without_its_outputs_stops_with_one_sentence(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("RNN_PIPELINES_DATA_ROOT", raising=False)
     empty = make_project_copy(tmp_path)
     document, error = execute(NOTEBOOKS[0], empty)
     assert error is not None

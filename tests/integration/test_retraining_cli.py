@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import current_version
 from tests.integration.conftest import kedro, make_project_copy, quiet_env
 
 COMMAND = [sys.executable, "-m", "rnn_pipelines", "retrain", "forecasting", "--env", "smoke"]
@@ -54,17 +55,17 @@ def test_two_retrainings_started_together_one_runs_the_other_refuses(project: Pa
     (first_rc, first_out, first_err), (second_rc, _, second_err) = finish(first), finish(second)
     assert first_rc == 0, first_err[-3000:]
     assert "retraining forecasting: changed: no successful retraining yet" in first_out
-    assert second_rc == 3 and "Another retraining of 'forecasting' is running (pid" in second_err
+    assert second_rc == 3 and "Another retraining of 'forecasting' is running (host " in second_err
     refusal = manual.stdout + manual.stderr
-    assert manual.returncode != 0 and "Another run of 'forecasting' is running (pid" in refusal, refusal[
+    assert manual.returncode != 0 and "Another run of 'forecasting' is running (host " in refusal, refusal[
         -3000:
     ]
     assert "retrain forecasting --env smoke" in refusal  # the holder's command
     assert "Running node" not in refusal  # refused before any node ran
     champion = project / "data/06_models/forecasting/champion"
-    if (champion / "champion.json").exists():  # blessed only when it beat persistence: whole, never half
-        assert json.loads((champion / "champion.json").read_text())["variant"]
-        assert (champion / "saved_model.pb").exists()
+    if (champion / "current.json").exists():  # blessed only when it beat persistence: whole, never half
+        assert json.loads((current_version(champion) / "champion.json").read_text())["variant"]
+        assert (current_version(champion) / "saved_model.pb").exists()
     state = json.loads((project / "data/08_reporting/retraining/forecasting.json").read_text())
     assert [h["outcome"] for h in state["history"]] == ["retrained"] and not lock.exists()
 
@@ -107,7 +108,7 @@ def test_a_training_crash_leaves_the_champion_and_the_last_fingerprint(project: 
     state_file = project / "data/08_reporting/retraining/forecasting.json"
 
     def files() -> dict[str, bytes]:
-        return {p.name: p.read_bytes() for p in champion.glob("*") if p.is_file()}
+        return {str(p.relative_to(champion)): p.read_bytes() for p in champion.rglob("*") if p.is_file()}
 
     before_champion, before_state = files(), json.loads(state_file.read_text())
     broken = project / "conf/base/parameters_forecasting.yml"  # smoke shrinks base's variants

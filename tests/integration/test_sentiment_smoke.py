@@ -10,6 +10,7 @@ import yaml
 
 from rnn_pipelines.pipelines.sentiment.behaviour import run_behaviour_checks
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
+from tests.conftest import current_version
 from tests.integration.conftest import parent_run, registered_champion, run_smoke
 
 pytestmark = pytest.mark.real_data
@@ -67,7 +68,7 @@ def test_smoke_run_writes_the_comparison_report(smoke_project: Path) -> None:
 def test_smoke_run_exports_verifies_and_blesses_the_best_variant(smoke_project: Path) -> None:
     check = json.loads((smoke_project / "data/08_reporting/sentiment/export_check.json").read_text())
     assert check["passed"] and check["max_abs_difference"] <= 1e-5 and check["inputs"] >= 8
-    champion = smoke_project / "data/06_models/sentiment/champion"
+    champion = current_version(smoke_project / "data/06_models/sentiment/champion")
     assert (champion / "saved_model.pb").exists()
     record = json.loads((champion / "champion.json").read_text())
     # one-epoch RNNs are near chance on 1,000 reviews: a blend with NBSVM wins, and is what is exported
@@ -121,7 +122,8 @@ def test_mlflow_holds_a_parent_run_with_one_nested_run_per_variant(smoke_project
     assert {"export/export_check.json", "export/blessing.json", "export/behaviour.json"} <= exported
     assert "tokenizer.json" in {a.path for a in client.list_artifacts(parent.info.run_id)}
     alias = client.get_model_version_by_alias("rnn-pipelines-sentiment", "champion")
-    record = json.loads((smoke_project / "data/06_models/sentiment/champion/champion.json").read_text())
+    champion = current_version(smoke_project / "data/06_models/sentiment/champion")
+    record = json.loads((champion / "champion.json").read_text())
     assert int(alias.version) == record["registered_version"]
     # the version page says what it is and why it was blessed
     assert alias.tags["variant"] == record["variant"] and alias.tags["kind"] == record["kind"]
@@ -161,7 +163,7 @@ def test_the_registered_champion_serves_raw_text_like_the_saved_model(smoke_proj
     assert model.metadata.signature.inputs.input_names() == ["text"]
     reviews = ["what a wonderful film", "a dull, lifeless mess", ""]
     served = model.predict(pd.DataFrame({"text": reviews}))
-    loaded = tf.saved_model.load(str(smoke_project / "data/06_models/sentiment/champion"))
+    loaded = tf.saved_model.load(str(current_version(smoke_project / "data/06_models/sentiment/champion")))
     np.testing.assert_allclose(served, loaded.serve(tf.constant(reviews)).numpy(), atol=1e-5)
 
 

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+from tests.conftest import current_version
 from tests.integration.conftest import make_project_copy, parent_run, registered_champion, run_smoke
 
 pytestmark = pytest.mark.real_data
@@ -80,7 +81,9 @@ def test_the_champion_is_exported_verified_and_generates_from_the_command_line(p
     assert check["passed"] and check["identical_texts"] == check["generated_texts"]
     blessing = json.loads((reports / "blessing.json").read_text())
     assert blessing["blessed"], blessing["reason"]  # no champion before the first run
-    record = json.loads((project / "data/06_models/text_generation/champion/champion.json").read_text())
+    record = json.loads(
+        (current_version(project / "data/06_models/text_generation/champion") / "champion.json").read_text()
+    )
     best = json.loads((reports / "best_variant.json").read_text())
     assert record["variant"] == best["variant"] and record["val_nats_per_char"] == pytest.approx(
         best["val_nats_per_char"]
@@ -121,7 +124,7 @@ def test_the_registered_champion_generates_from_a_prompt_like_the_saved_model(pr
     ]
     frame = pd.DataFrame([[getattr(r, n) for n in names] for r in requests], columns=names)
     served = model.predict(frame)
-    champion = project / "data/06_models/text_generation/champion"
+    champion = current_version(project / "data/06_models/text_generation/champion")
     assert list(served) == [generate(champion, request) for request in requests]  # same seed, same text
     with pytest.raises(Exception, match="missing inputs"):
         model.predict(pd.DataFrame({"prompt": ["ROMEO:"]}))

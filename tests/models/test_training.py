@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from rnn_pipelines.datasets import checkpoints
 from rnn_pipelines.models import training
 
 
@@ -108,7 +109,8 @@ def wider() -> object:
 
 
 @pytest.mark.parametrize(
-    ("again", "expected"), [(build, "resuming from"), (wider, "starting this variant afresh")]
+    ("again", "expected"),
+    [(build, "resuming from its last finished epoch, 1 of 3"), (wider, "starting this variant afresh")],
 )
 def test_an_interrupted_fit_resumes_only_the_same_spec(
     settings: dict, tmp_path: Path, caplog, again, expected
@@ -122,4 +124,4 @@ def test_an_interrupted_fit_resumes_only_the_same_spec(
     assert expected in caplog.text
     # resumed: epochs 2 and 3 only; afresh: all three
     assert len(curves["val_loss"]) == (2 if again is build else 3)
-    assert not (tmp_path / "v" / "backup").exists() and not (tmp_path / "v" / training.SPEC_FILE).exists()
+    assert not (tmp_path / "v" / "backup").exists() and not (tmp_path / "v" / checkpoints.SPEC_FILE).exists()

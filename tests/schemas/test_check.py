@@ -172,6 +172,11 @@ def _copy(tmp_path: Path) -> Path:
             "days: -1",
             "sources.temperatures.synthetic.days = -1: Input should be greater than 0",
         ),
+        (
+            "lock_lease_seconds: 60",
+            "lock_lease_seconds: soon",
+            "lock_lease_seconds = 'soon': Input should be a valid number",
+        ),
     ],
 )
 def test_the_data_sources_in_globals_are_checked_when_the_configuration_loads(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from rnn_pipelines.datasets.saved_model import SavedModelDataset
 from rnn_pipelines.pipelines.sentiment.nodes import predict_texts
 from rnn_pipelines.predict import main
 
@@ -45,12 +47,23 @@ def test_user_errors_exit_2_with_one_clear_line(argv: list[str], message: str, c
     assert message in capsys.readouterr().err
 
 
-def test_default_model_is_the_catalogs_champion(tmp_path) -> None:
-    from rnn_pipelines.predict import default_model_dir
+def test_default_model_is_the_catalogs_champion_under_the_data_root(tmp_path, monkeypatch) -> None:
+    from rnn_pipelines.predict import champion_location
     from tests.integration.conftest import make_project_copy
 
     project = make_project_copy(tmp_path)
-    assert default_model_dir(project) == project / "data/06_models/sentiment/champion"
+    monkeypatch.delenv("RNN_PIPELINES_DATA_ROOT", raising=False)
+    assert champion_location(project) == str(project / "data/06_models/sentiment/champion")
+    monkeypatch.setenv("RNN_PIPELINES_DATA_ROOT", "s3://team-bucket/rnn")
+    assert champion_location(project) == "s3://team-bucket/rnn/06_models/sentiment/champion"
+
+
+class EmptyArchive:
+    """An export that writes an empty ``saved_model.pb``: enough for the store to call it a SavedModel."""
+
+    def write_out(self, path: str, verbose: bool = False) -> None:
+        Path(path).mkdir()
+        (Path(path) / "saved_model.pb").write_bytes(b"")
 
 
 def test_without_a_champion_the_error_says_why_and_offers_the_candidate(
@@ -66,8 +79,8 @@ def test_without_a_champion_the_error_says_why_and_offers_the_candidate(
     (project / "data/08_reporting/sentiment").mkdir(parents=True)
     (project / "data/08_reporting/sentiment/blessing.json").write_text(json.dumps({"reason": reason}))
     candidate = project / "data/06_models/sentiment/candidate"
-    candidate.mkdir(parents=True)
-    (candidate / "saved_model.pb").write_bytes(b"")
+    SavedModelDataset(filepath=str(candidate)).save(EmptyArchive())
     assert main(["a review"]) == 2
     error = capsys.readouterr().err
-    assert reason in error and "--model data/06_models/sentiment/candidate" in error
+    version = json.loads((candidate / "current.json").read_text())["version"]
+    assert reason in error and f"--model data/06_models/sentiment/candidate/{version}" in error

@@ -6,15 +6,14 @@ selection (``best_variant.json``) and loads only that candidate's files, instead
 
 from __future__ import annotations
 
-import json
 import pickle
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
+from rnn_pipelines.datasets import storage
 from rnn_pipelines.datasets.keras_model import KerasModelDataset
 
 BLEND = "blend.json"  # a hybrid's folder holds its blend; its members' models are theirs
@@ -49,28 +48,27 @@ class SelectedModelDataset(AbstractDataset[None, Selected]):
     """
 
     def __init__(self, *, selection: str, models: str, metadata: dict[str, Any] | None = None) -> None:
-        self._selection = Path(selection)
-        self._models = Path(models)
+        self._selection = str(selection)
+        self._models = str(models)
         self.metadata = metadata
 
     def _model(self, name: str) -> Any:
-        keras_file = self._models / name / "model.keras"
-        if keras_file.exists():
-            return KerasModelDataset(filepath=str(keras_file)).load()
-        pickled = self._models / f"{name}.pkl"
-        if pickled.exists():
-            with pickled.open("rb") as file:
+        keras_file = storage.join(self._models, name, "model.keras")
+        if storage.exists(keras_file):
+            return KerasModelDataset(filepath=keras_file).load()
+        pickled = storage.join(self._models, f"{name}.pkl")
+        if storage.exists(pickled):
+            with storage.local_copy(pickled, kind="models").open("rb") as file:
                 return pickle.load(file)
         raise DatasetError(f"No model for '{name}': neither {keras_file} nor {pickled} exists.")
 
     def load(self) -> Selected:
-        if not self._selection.exists():
+        best = storage.read_json(self._selection)
+        if best is None:
             raise DatasetError(f"No selection at {self._selection}: run the pipeline's `select` node first.")
-        best = json.loads(self._selection.read_text(encoding="utf-8"))
         variant, kind = best["variant"], best.get("kind", "rnn")
-        blend_file = self._models / variant / BLEND
-        if blend_file.exists():
-            blend = json.loads(blend_file.read_text(encoding="utf-8"))
+        blend = storage.read_json(storage.join(self._models, variant, BLEND))
+        if blend is not None:
             members = {m: self._model(m) for m in blend["members"]}
             return Selected(variant, kind, blend=blend, members=members)
         return Selected(variant, kind, model=self._model(variant))
@@ -79,7 +77,7 @@ class SelectedModelDataset(AbstractDataset[None, Selected]):
         raise DatasetError("SelectedModelDataset is read-only: `select` writes the selection.")
 
     def _exists(self) -> bool:
-        return self._selection.exists()
+        return storage.exists(self._selection)
 
     def _describe(self) -> dict[str, Any]:
-        return {"selection": str(self._selection), "models": str(self._models)}
+        return {"selection": self._selection, "models": self._models}

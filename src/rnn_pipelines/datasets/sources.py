@@ -15,6 +15,8 @@ from pathlib import Path
 
 from kedro.io.core import DatasetError
 
+from rnn_pipelines.datasets import storage
+
 logger = logging.getLogger(__name__)
 
 MIRROR_ENV_VAR = "RNN_PIPELINES_DATA_MIRROR"
@@ -62,44 +64,71 @@ def mirror_from_env(configured: str | None) -> str | None:
     return value or None
 
 
+def _stored(location: str) -> bool:
+    return storage.exists(location) if storage.is_remote(location) else Path(location).expanduser().exists()
+
+
+def _local(location: str) -> Path:
+    """A local path of what ``location`` holds: itself, or a copy in the local cache when it is remote."""
+    if storage.is_remote(location):
+        return storage.local_copy(location, kind="raw")
+    return Path(location).expanduser()
+
+
 def resolve_source(spec: SourceSpec, *, allow_download: bool = True) -> Path:
     """Return a local path for ``spec``, downloading into the cache as a last resort.
+
+    The configured path and the cache may be URLs (``s3://...``: the cache follows the data root); what is
+    found there is read through a copy in the local cache (``storage.local_copy``). A download is verified
+    locally, then stored in the cache.
 
     Raises:
         DatasetError: The configured path does not exist, or nothing was found and the download failed
             (the message says where to put the file).
     """
     if spec.filepath:
-        path = Path(spec.filepath).expanduser()
-        if not path.exists():
+        if not _stored(spec.filepath):
             raise DatasetError(
-                f"{spec.name}: the configured path '{path}' does not exist. Fix the path in conf/ "
+                f"{spec.name}: the configured path '{spec.filepath}' does not exist. Fix the path in conf/ "
                 f"(or remove it to use the data mirror, the cache in '{spec.cache_dir}' or a download)."
             )
-        logger.info("%s: using the configured path %s", spec.name, path)
-        return path
+        logger.info("%s: using the configured path %s", spec.name, spec.filepath)
+        return _local(spec.filepath)
 
     mirror = mirror_from_env(spec.mirror)
-    for folder, origin in ((mirror, "data mirror"), (spec.cache_dir, "local cache")):
-        if not folder:
-            continue
-        for candidate in spec.candidates:
-            path = Path(folder).expanduser() / candidate
-            if path.exists():
-                logger.info("%s: using the %s copy %s", spec.name, origin, path)
-                return path
+    for folder, origin in ((mirror, "data mirror"), (spec.cache_dir, "cache")):
+        for candidate in spec.candidates if folder else ():
+            location = storage.join(folder, candidate)
+            if _stored(location):
+                logger.info("%s: using the %s copy %s", spec.name, origin, location)
+                return _local(location)
 
     where = _where_to_put(spec, mirror)
     if spec.remote is None or not allow_download:
         raise DatasetError(f"{spec.name}: no local copy found. {where}")
-    destination = Path(spec.cache_dir) / spec.remote.filename
     try:
-        download(spec.remote, destination)
+        return _download_to_cache(spec)
     except (OSError, DatasetError) as err:
         raise DatasetError(
             f"{spec.name}: no local copy found and the download of {spec.remote.url} failed ({err}). {where}"
         ) from err
-    return destination
+
+
+def _download_to_cache(spec: SourceSpec) -> Path:
+    """Download ``spec.remote`` into the cache (verified on the local disk first when the cache is remote)."""
+    if not storage.is_remote(spec.cache_dir):
+        destination = Path(spec.cache_dir) / spec.remote.filename
+        download(spec.remote, destination)
+        return destination
+    folder = storage.scratch_folder("download")
+    try:
+        download(spec.remote, folder / spec.remote.filename)
+        storage.upload_folder(folder, spec.cache_dir)  # verified: now it may enter the shared cache
+    finally:
+        storage.remove(str(folder))
+    url = storage.join(spec.cache_dir, spec.remote.filename)
+    logger.info("%s: stored the download in the cache %s", spec.name, url)
+    return storage.local_copy(url, kind="raw")
 
 
 def _where_to_put(spec: SourceSpec, mirror: str | None) -> str:

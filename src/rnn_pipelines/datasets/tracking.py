@@ -1,9 +1,11 @@
-"""MLflow tracking that kedro-mlflow does not provide as a dataset: nested runs and run tags.
+"""MLflow tracking that kedro-mlflow does not provide as a dataset: nested runs, run tags, and artifacts
+of files stored anywhere.
 
-kedro-mlflow opens one run per ``kedro run`` and logs into it (``MlflowArtifactDataset``,
-``MlflowMetricDataset``...). A run that trains several model variants needs one *nested* run per
-variant, which kedro-mlflow leaves to the project (Galileo-Galilei/kedro-mlflow#120). These datasets
-keep that behind the catalog, so nodes only return plain records.
+kedro-mlflow opens one run per ``kedro run`` and logs into it. A run that trains several model variants
+needs one *nested* run per variant, which kedro-mlflow leaves to the project
+(Galileo-Galilei/kedro-mlflow#120); and its ``MlflowArtifactDataset`` hands MLflow the file's path, which
+``log_artifact`` reads from the local disk only (mlflow/mlflow#7547), so it cannot log a file stored on
+``s3://``. These datasets keep all of that behind the catalog, so nodes only return plain records.
 """
 
 from __future__ import annotations
@@ -16,9 +18,12 @@ from typing import Any
 from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
+from rnn_pipelines.datasets import storage
+
 logger = logging.getLogger(__name__)
 
 MAX_PARAM_LENGTH = 6000  # MLflow's limit on a param value; longer values are logged as tags
+MAX_METRICS_PER_BATCH = 1000  # MLflow's limit on the metrics of one log_batch request
 # the experiment tag the MLflow UI reads to choose its landing page, and the value for training runs
 EXPERIMENT_KIND, TRAINING_RUNS = "mlflow.experimentKind", "custom_model_development"
 # The runs table a reviewer opens (README, log line): an MLflow UI shared view, stored as the experiment tag
@@ -27,6 +32,35 @@ EXPERIMENT_KIND, TRAINING_RUNS = "mlflow.experimentKind", "custom_model_developm
 REVIEW_VIEW = "training-runs"
 SHARED_VIEW_TAG = "mlflow.sharedViewState."
 VIEW_COLUMNS = ["tags.`selected_variant`", "attributes.`Dataset`", "attributes.`Models`"]
+
+
+class TrackingError(RuntimeError):
+    """The MLflow tracking server cannot be reached."""
+
+
+def check_tracking_server(uri: str | None, timeout: float = 5.0) -> None:
+    """Raise ``TrackingError`` in one sentence when ``uri`` names an MLflow server (``http(s)://``) that does
+    not answer its ``/health`` within ``timeout`` seconds; a local store (SQLite) needs no check."""
+    import os
+
+    if not uri or not str(uri).startswith(("http://", "https://")):
+        return
+    import requests
+
+    setting = "MLFLOW_TRACKING_URI" if os.environ.get("MLFLOW_TRACKING_URI") == uri else "mlflow_tracking_uri"
+    try:
+        response = requests.get(f"{str(uri).rstrip('/')}/health", timeout=timeout)
+    except requests.Timeout:
+        raise TrackingError(
+            f"{setting} = '{uri}': the MLflow server did not answer within {timeout:g} s."
+        ) from None
+    except requests.RequestException as error:
+        reason = "connection refused" if "refused" in str(error).lower() else type(error).__name__
+        raise TrackingError(f"{setting} = '{uri}': the MLflow server cannot be reached ({reason}).") from None
+    if not response.ok:
+        raise TrackingError(
+            f"{setting} = '{uri}': the MLflow server answered {response.status_code} to /health."
+        )
 
 
 def review_path(experiment_id: str) -> str:
@@ -97,7 +131,10 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
 
     def save(self, data: dict[str, Any]) -> None:
         """Log ``data`` in a new nested run named ``run_name``."""
+        import time
+
         import mlflow
+        from mlflow.entities import Metric
 
         self._saved, self._run_id = True, None
         if mlflow.active_run() is None:
@@ -108,10 +145,18 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
             long = {k: v for k, v in data.get("params", {}).items() if len(str(v)) > MAX_PARAM_LENGTH}
             mlflow.set_tags({**data.get("tags", {}), **long})
             mlflow.log_params({k: v for k, v in data.get("params", {}).items() if k not in long})
-            for key, values in data.get("history", {}).items():
-                for step, value in enumerate(values, start=1):
-                    mlflow.log_metric(key, float(value), step=step)
-            mlflow.log_metrics({k: float(v) for k, v in data.get("metrics", {}).items() if v is not None})
+            # the curves and the final scores in one request (a tracking server answers each call over HTTP)
+            now = int(time.time() * 1000)
+            curves = [
+                Metric(key, float(value), now, step)
+                for key, values in data.get("history", {}).items()
+                for step, value in enumerate(values, start=1)
+            ]
+            finals = data.get("metrics", {})
+            metrics = curves + [Metric(k, float(v), now, 0) for k, v in finals.items() if v is not None]
+            for start in range(0, len(metrics), MAX_METRICS_PER_BATCH):
+                batch = metrics[start : start + MAX_METRICS_PER_BATCH]
+                mlflow.MlflowClient().log_batch(run.info.run_id, metrics=batch)
             for name, figure in data.get("figures", {}).items():
                 mlflow.log_figure(figure, f"plots/{name}.png")
             for name, content in data.get("artifacts", {}).items():
@@ -141,6 +186,47 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
 
     def _describe(self) -> dict[str, Any]:
         return {"run_name": self._run_name}
+
+
+class MlflowArtifactDataset(AbstractDataset[Any, Any]):
+    """Any file dataset (``dataset``: its catalog entry, with a ``filepath`` local or remote) whose saves are
+    also logged as artifacts of the active MLflow run, under ``artifact_path``: kedro-mlflow's dataset of
+    the same name, for files on any storage (a remote file is logged from a local copy).
+
+    Without an active run (tracking disabled) the file is saved and nothing is logged.
+    """
+
+    def __init__(
+        self,
+        *,
+        dataset: dict[str, Any],
+        artifact_path: str | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._filepath = str(dataset["filepath"])
+        self._dataset = AbstractDataset.from_config(f"artifact:{self._filepath}", dict(dataset))
+        self._artifact_path = artifact_path
+        self.metadata = metadata
+
+    def save(self, data: Any) -> None:
+        """Save through the wrapped dataset, then log the saved file to the active run."""
+        import mlflow
+
+        self._dataset.save(data)
+        if mlflow.active_run() is not None:
+            mlflow.log_artifact(
+                str(storage.local_copy(self._filepath, kind="artifacts")), self._artifact_path
+            )
+
+    def load(self) -> Any:
+        """Load through the wrapped dataset."""
+        return self._dataset.load()
+
+    def _exists(self) -> bool:
+        return self._dataset.exists()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"dataset": self._dataset._describe(), "artifact_path": self._artifact_path}
 
 
 class MlflowTagsDataset(AbstractDataset[dict[str, Any], dict[str, str]]):
@@ -181,7 +267,8 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
 
     Args:
         inputs: Per provenance fingerprint (``data_sha256``, ``test_sha256``...): ``name``, ``path``
-            (relative to the project) and ``context`` (``validated``, ``test``...) of that data set.
+            (a local path or a URL under the data root) and ``context`` (``validated``, ``test``...) of that
+            data set.
             The fingerprint is the dataset's digest (its first 36 characters: MLflow's limit) and its
             ``sha256`` tag (whole).
     """
@@ -228,7 +315,8 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         from mlflow.data.dataset_source_registry import resolve_dataset_source
         from mlflow.data.meta_dataset import MetaDataset
 
-        source = resolve_dataset_source(str(Path(entry["path"]).resolve()))
+        path = entry["path"]
+        source = resolve_dataset_source(path if storage.is_remote(path) else str(Path(path).resolve()))
         dataset = MetaDataset(source=source, name=entry["name"], digest=digest[:36])
         mlflow.log_input(dataset, context=entry.get("context"), tags={"sha256": digest})
 

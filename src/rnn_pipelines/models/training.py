@@ -10,11 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import shutil
 import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -97,9 +95,6 @@ def time_budget(name: str, minutes: float | None) -> Any:
     return TimeBudget()
 
 
-SPEC_FILE = "backup.spec.sha256"  # which model the resume state in backup/ belongs to
-
-
 def _without_names(config: Any) -> Any:
     """A Keras config without layer names (numbered per process: ``lstm_3``)."""
     if isinstance(config, dict):
@@ -117,24 +112,16 @@ def model_fingerprint(model: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _drop_stale_backup(name: str, checkpoints: Path, model: Any) -> None:
-    """Resume only the model the backup was made of: a backup of another spec (the variant changed
-    since the run was interrupted) is removed and the variant starts afresh, with a log line."""
-    backup, spec_file = checkpoints / "backup", checkpoints / SPEC_FILE
-    current = model_fingerprint(model)
-    if backup.exists():
-        saved = spec_file.read_text(encoding="utf-8").strip() if spec_file.exists() else None
-        if saved != current:
-            logger.warning(
-                "%s: the resume state in %s belongs to another spec (the variant changed since the run was "
-                "interrupted); starting this variant afresh",
-                name,
-                backup,
-            )
-            shutil.rmtree(backup)
-        else:
-            logger.info("%s: resuming from %s", name, backup)
-    spec_file.write_text(current, encoding="utf-8")
+def share_backup(checkpoints: Any) -> Any:
+    """A Keras callback that copies the resume state to shared storage after each epoch (after
+    ``BackupAndRestore`` wrote it): a run continued on another machine resumes from there."""
+    import keras
+
+    class ShareBackup(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch: int, logs: dict[str, float] | None = None) -> None:
+            checkpoints.share()
+
+    return ShareBackup()
 
 
 def fit(
@@ -161,11 +148,21 @@ def fit(
     """
     import keras
 
+    from rnn_pipelines.datasets.checkpoints import CheckpointFolder
+
     with configure_devices(training):
         model = build()
-    checkpoints = Path(training["checkpoint_dir"]) / name
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    _drop_stale_backup(name, checkpoints, model)
+    checkpoints = CheckpointFolder(training["checkpoint_dir"], name)
+    checkpoints.fetch()
+    done = checkpoints.keep_only(model_fingerprint(model))
+    if done:
+        logger.info(
+            "%s: resuming from its last finished epoch, %d of %d (resume state in %s)",
+            name,
+            done,
+            training["epochs"],
+            checkpoints.url,
+        )
     budget = time_budget(name, training.get("time_budget_minutes"))
     early_stopping = keras.callbacks.EarlyStopping(
         monitor="val_loss", patience=training["early_stopping_patience"], restore_best_weights=True
@@ -174,8 +171,9 @@ def fit(
         early_stopping,
         budget,
         # resumes an interrupted fit from its last finished epoch; removed once the fit completes
-        keras.callbacks.BackupAndRestore(str(checkpoints / "backup")),
-        keras.callbacks.ModelCheckpoint(str(checkpoints / "epoch_{epoch:02d}.keras")),
+        keras.callbacks.BackupAndRestore(str(checkpoints.backup)),
+        share_backup(checkpoints),
+        keras.callbacks.ModelCheckpoint(str(checkpoints.local / "epoch_{epoch:02d}.keras")),
         epoch_logger(name, training["epochs"]),
     ]
     start = time.perf_counter()
@@ -188,7 +186,7 @@ def fit(
         shuffle=False,  # the tf.data pipeline shuffles (seeded) itself
     )
     seconds = time.perf_counter() - start
-    (checkpoints / SPEC_FILE).unlink(missing_ok=True)  # the backup it described is gone too
+    checkpoints.clear()  # Keras removed its backup: the shared copy and the spec file go too
     curves = {k: [float(v) for v in values] for k, values in history.history.items()}
     best_epoch = int(np.argmin(curves["val_loss"])) + 1
     summary = {

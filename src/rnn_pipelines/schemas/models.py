@@ -405,7 +405,7 @@ class TemperaturesValidation(Section):
         return self
 
 
-# ---- globals.yml: where the raw data comes from ----
+# ---- globals.yml: where the data lives and where the raw data comes from ----
 class CsvSeries(Section):
     filepath: str | None = None
     date_column: str
@@ -437,9 +437,13 @@ class Sources(Section):
 
 
 class Globals(BaseModel):
-    """``globals.yml``: its ``sources`` are checked; other globals are free-form values."""
+    """``globals.yml``: where the data lives (``data_root``, the lease of the run lock) and where the raw data
+    comes from (``data_mirror``, ``sources``); other globals are free-form values."""
 
     model_config = ConfigDict(extra="allow")
+    data_root: str = "data"
+    lock_lease_seconds: Annotated[float, Field(gt=0)] = 60.0
+    data_mirror: str | None = None
     sources: Sources
 
 

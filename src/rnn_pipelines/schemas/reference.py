@@ -11,7 +11,7 @@ import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from rnn_pipelines.schemas.models import SECTIONS, DagSettings, Sources
+from rnn_pipelines.schemas.models import SECTIONS, DagSettings, Globals
 
 START, END = "<!-- parameters reference: start -->", "<!-- parameters reference: end -->"
 
@@ -78,12 +78,12 @@ def _table(rows: list[tuple[str, str, str]]) -> list[str]:
 
 
 def reference() -> str:
-    """Every key of every parameters section, of ``globals.yml``'s data sources and of ``airflow.yml``:
+    """Every key of every parameters section, of ``globals.yml`` and of ``airflow.yml``:
     its type and rule, and whether it must be set."""
     parameters = [row for section, model in SECTIONS.items() for row in _rows(model, f"{section}.")]
     lines = [START, "", "`conf/<env>/parameters_*.yml`:", "", *_table(parameters), ""]
-    lines += ["`conf/<env>/globals.yml` (where the raw data comes from):", ""]
-    lines += [*_table(_rows(Sources, "sources.")), ""]
+    lines += ["`conf/<env>/globals.yml` (where the data lives and where the raw data comes from):", ""]
+    lines += [*_table(_rows(Globals, "")), ""]
     lines += ["`conf/<env>/airflow.yml` (`default`, or a block named after a generated DAG's pipeline):", ""]
     lines += [*_table(_rows(DagSettings, "default.")), "", END]
     return "\n".join(lines)

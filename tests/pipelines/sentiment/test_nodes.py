@@ -149,6 +149,9 @@ def test_gpu_environment_adds_the_wide_variant_to_the_base_ones() -> None:
     from rnn_pipelines.models.builder import check_variants
 
     base = yaml.safe_load((CONF / "base" / "parameters_sentiment.yml").read_text())["sentiment"]
+    base["training"]["checkpoint_dir"] = base["training"]["checkpoint_dir"].replace(
+        "${globals:data_root}", str(CONF.parent / "data")
+    )  # the data root, resolved as a run resolves it
     gpu = gpu_parameters()
     assert list(gpu["variants"]) == [*base["variants"], "bilstm_wide"]
     assert gpu["training"] == {**base["training"], "mixed_precision": True}
