@@ -9,6 +9,7 @@ the project needs only their addresses (README, "Team set-up").
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
 import os
@@ -127,9 +128,10 @@ def _postgres_bin(name: str) -> str:
     return found
 
 
-def start_postgres(folder: Path, database: str = "rnn_pipelines") -> Service:
+def start_postgres(folder: Path, database: str = "rnn_pipelines", *others: str) -> Service:
     """A throwaway PostgreSQL cluster in ``folder`` on a free port (as the ``postgres`` user when run as root:
-    the server refuses to run as root); its ``url`` is ``postgresql+psycopg://`` of ``database``."""
+    the server refuses to run as root); its ``url`` is ``postgresql+psycopg://`` of ``database``; ``others``
+    are created beside it (same address, their own name at the end of the URL)."""
     folder.mkdir(parents=True, exist_ok=True)
     as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     if as_user:
@@ -171,12 +173,13 @@ def start_postgres(folder: Path, database: str = "rnn_pipelines") -> Service:
         groups=False,
     )
     try:
-        subprocess.run(
-            [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "rnn", database],
-            capture_output=True,
-            check=True,
-            timeout=60,
-        )
+        for name in (database, *others):
+            subprocess.run(
+                [_postgres_bin("createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "rnn", name],
+                capture_output=True,
+                check=True,
+                timeout=60,
+            )
     except BaseException:
         service.stop()
         raise
@@ -266,6 +269,14 @@ def team_services(folder: Path, bucket: str = "rnn-team") -> Iterator[dict[str, 
     # private temporary folder is not
     database = Path(tempfile.mkdtemp(prefix="rnn-pipelines-postgres-"))
     database.chmod(0o755)
+
+    def stop() -> None:
+        for service in reversed(started):
+            service.stop()
+        started.clear()
+        shutil.rmtree(database, ignore_errors=True)
+
+    atexit.register(stop)  # when a second Ctrl-C cuts the `finally` short
     try:
         postgres = start_postgres(database)
         started.append(postgres)
@@ -275,6 +286,5 @@ def team_services(folder: Path, bucket: str = "rnn-team") -> Iterator[dict[str, 
         started.append(mlflow)
         yield {"postgresql": postgres, "s3": s3, "mlflow": mlflow}
     finally:
-        for service in reversed(started):
-            service.stop()
-        shutil.rmtree(database, ignore_errors=True)
+        stop()
+        atexit.unregister(stop)

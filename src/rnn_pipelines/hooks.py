@@ -162,16 +162,20 @@ class PipelineLockHook:
         self._release()
 
 
-def _check_layers(parameters: dict[str, Any], sections: list[str]) -> None:
-    """Every variant's layers against Keras (known layer types, their arguments' names), before the
-    first node: the ``check_variants`` node checks them again with the vocabulary's sizes."""
+def _check_layers(parameters: dict[str, Any], sections: list[str], node_names: set[str]) -> None:
+    """The layers of every variant the run trains (a node in its namespace ``<domain>.<variant>.``) against
+    Keras (known layer types, their arguments' names), before the first node: the ``check_variants`` node
+    checks them again with the vocabulary's sizes. A run without such nodes (an Airflow task that
+    compares, reports or blesses) does not import Keras for it."""
     from rnn_pipelines.domains import BY_NAME
-    from rnn_pipelines.models.builder import validate_spec
 
     for section in sections:
         if section in BY_NAME:
             for variant, spec in parameters[section]["variants"].items():
-                validate_spec(variant, spec, {"Embedding": {"input_dim": 2}})  # sizes come from the data
+                if any(name.startswith(f"{section}.{variant}.") for name in node_names):
+                    from rnn_pipelines.models.builder import validate_spec
+
+                    validate_spec(variant, spec, {"Embedding": {"input_dim": 2}})  # sizes: from the data
 
 
 class ParameterCheckHook:
@@ -194,7 +198,7 @@ class ParameterCheckHook:
                 env=run_params.get("env"),
                 runtime=run_params.get("runtime_params"),
             )
-            _check_layers(parameters, sections)
+            _check_layers(parameters, sections, {node.name for node in pipeline.nodes})
         except Exception:
             restore_user_tracking_uri()  # the session stops here: leave the process as it was
             raise

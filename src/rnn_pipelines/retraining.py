@@ -140,18 +140,23 @@ def locked(
     *,
     kind: str = "retraining",
     lease_seconds: float = 60,
+    owner: str | None = None,
+    keep: bool = False,
 ) -> Iterator[None]:
     """Hold ``pipeline``'s lock under the data root ``root``: one run (``kedro run``, a retraining, an
     Airflow task) of a pipeline at a time for every machine that shares the data root. A second one waits
     ``wait_seconds`` and then stops with a message naming the holder (host, pid, start time, command). A
     holder that died loses the lock: the OS frees a local one, a lease on S3 goes stale after
-    ``lease_seconds`` (``rnn_pipelines.datasets.locks``)."""
+    ``lease_seconds`` (``rnn_pipelines.datasets.locks``). With ``owner`` (an Airflow run), a lease of the same
+    owner is joined and, with ``keep``, left for the owner's next task (``release_run`` ends it)."""
     from rnn_pipelines.datasets.locks import LockHeldError, hold, lock_url
 
     url = lock_url(root, check_pipeline(pipeline))
     with ExitStack() as held:
         try:
-            held.enter_context(hold(url, wait_seconds=wait_seconds, lease_seconds=lease_seconds))
+            held.enter_context(
+                hold(url, wait_seconds=wait_seconds, lease_seconds=lease_seconds, owner=owner, keep=keep)
+            )
         except LockHeldError as error:
             raise RetrainingError(
                 f"Another {kind} of '{pipeline}' is running ({error.holder}); not starting a second one "
@@ -159,6 +164,28 @@ def locked(
                 f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
             ) from None
         yield
+
+
+def release_run(project: Path, pipeline: str, owner: str, *, env: str | None = None) -> None:
+    """End the lease an Airflow run kept across its tasks (its last task, or its failure)."""
+    from rnn_pipelines.datasets.locks import lock_url, release
+
+    release(lock_url(storage_settings(Path(project), env)["data_root"], check_pipeline(pipeline)), owner)
+
+
+def _run_lock(
+    project: Path,
+    pipeline: str,
+    env: str | None,
+    owner: str | None,
+    wait_seconds: float,
+    lease_seconds: float,
+) -> Any:
+    """The pipeline's lock for a step of an Airflow run (``owner``): joined across its tasks and kept."""
+    root = storage_settings(project, env)["data_root"]
+    return locked(
+        root, pipeline, wait_seconds, kind="run", lease_seconds=lease_seconds, owner=owner, keep=True
+    )
 
 
 def lock_wait_seconds() -> float:
@@ -233,15 +260,39 @@ def prepare(
     env: str | None = None,
     force: bool = False,
     tags: dict[str, str] | None = None,
+    owner: str | None = None,
+    wait_seconds: float = 0,
+    lease_seconds: float = 1800,
 ) -> dict[str, Any]:
     """Start a retraining: create its MLflow run, ingest and validate the data (a validation failure raises
     and leaves everything else as it was), fingerprint, and decide.
+
+    Args:
+        owner: The Airflow run this is the first task of: it takes the pipeline's lease for the whole run
+            (waiting ``wait_seconds``; ``lease_seconds`` without a task renewing it makes it stale), kept for
+            the run's next tasks unless it skips. Without: the caller holds the lock (``retrain``).
 
     Returns:
         ``retrain`` (bool), ``reason``, ``fingerprint``, ``changes`` and ``mlflow_run_id``. A skip is
         recorded (state history, MLflow tags) here; a retraining is left pending until ``finish``.
     """
     project = Path(project).resolve()
+    if owner is None:
+        return _prepare(project, pipeline, env=env, force=force, tags=tags)
+    try:
+        with _run_lock(project, pipeline, env, owner, wait_seconds, lease_seconds):
+            decision = _prepare(project, pipeline, env=env, force=force, tags=tags)
+    except BaseException:  # a validation failure, a refusal: the run ends here
+        release_run(project, pipeline, owner, env=env)
+        raise
+    if not decision["retrain"]:
+        release_run(project, pipeline, owner, env=env)
+    return decision
+
+
+def _prepare(
+    project: Path, pipeline: str, *, env: str | None, force: bool, tags: dict[str, str] | None
+) -> dict[str, Any]:
     domain = BY_NAME[check_pipeline(pipeline)]
     with _session(project, env) as session:
         context = session.load_context()
@@ -313,28 +364,36 @@ def run_nodes(
     *,
     env: str | None = None,
     wait_seconds: float = 0,
+    owner: str | None = None,
+    lease_seconds: float = 1800,
 ) -> None:
     """Run some nodes of ``<pipeline>_training`` inside the retraining's MLflow run (an Airflow task),
-    holding the pipeline's lock (waiting ``wait_seconds`` for a run that holds it)."""
+    holding the pipeline's lock (waiting ``wait_seconds`` for a run that holds it): with ``owner`` (the
+    Airflow run), the run's lease, joined beside its other tasks and kept for the next ones."""
     project = Path(project).resolve()
     settings = storage_settings(project, env)
-    with (
-        locked(
+    lock = (
+        _run_lock(project, pipeline, env, owner, wait_seconds, lease_seconds)
+        if owner
+        else locked(
             settings["data_root"],
             pipeline,
             wait_seconds,
             kind="run",
             lease_seconds=settings["lock_lease_seconds"],
-        ),
-        _session(project, env, run_id) as session,
-    ):
+        )
+    )
+    with lock, _session(project, env, run_id) as session:
         session.run(
             pipeline_names=[BY_NAME[check_pipeline(pipeline)].training_pipeline], node_names=node_names
         )
 
 
-def finish(project: Path, pipeline: str, run_id: str, *, env: str | None = None) -> dict[str, Any]:
-    """Record a successful retraining: its fingerprint becomes the one the next run compares with."""
+def finish(
+    project: Path, pipeline: str, run_id: str, *, env: str | None = None, owner: str | None = None
+) -> dict[str, Any]:
+    """Record a successful retraining: its fingerprint becomes the one the next run compares with; the
+    Airflow run ``owner``'s lease ends."""
     state_file = State(storage_settings(Path(project).resolve(), env)["data_root"], pipeline)
     state = state_file.load()
     pending = state.get("pending")
@@ -346,11 +405,16 @@ def finish(project: Path, pipeline: str, run_id: str, *, env: str | None = None)
     state_file.save(state)
     _tag_run(run_id, {"retraining.outcome": "retrained"}, status="FINISHED")
     logger.info("Retraining of %s finished; fingerprint recorded", pipeline)
+    if owner:
+        release_run(project, pipeline, owner, env=env)
     return done
 
 
-def fail(project: Path, pipeline: str, run_id: str, error: str, *, env: str | None = None) -> None:
-    """Record a failed retraining; the last successful fingerprint (and the champion) stay as they were."""
+def fail(
+    project: Path, pipeline: str, run_id: str, error: str, *, env: str | None = None, owner: str | None = None
+) -> None:
+    """Record a failed retraining; the last successful fingerprint (and the champion) stay as they were;
+    the Airflow run ``owner``'s lease ends."""
     state_file = State(storage_settings(Path(project).resolve(), env)["data_root"], pipeline)
     state = state_file.load()
     pending = state.get("pending") or {"mlflow_run_id": run_id}
@@ -358,6 +422,8 @@ def fail(project: Path, pipeline: str, run_id: str, error: str, *, env: str | No
     state["pending"] = None
     state_file.save(state)
     _tag_run(run_id, {"retraining.outcome": "failed"}, status="FAILED")
+    if owner:
+        release_run(project, pipeline, owner, env=env)
 
 
 def retrain(

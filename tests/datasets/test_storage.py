@@ -86,7 +86,9 @@ def test_the_cache_follows_its_variable(tmp_path: Path, monkeypatch) -> None:
 
 
 def test_an_unknown_scheme_is_named_with_the_setting() -> None:
-    with pytest.raises(StorageError, match=r"^data_root = 'nosuch://bucket/x': unknown storage scheme 'nosuch://'"):
+    with pytest.raises(
+        StorageError, match=r"^data_root = 'nosuch://bucket/x': unknown storage scheme 'nosuch://'"
+    ):
         storage.check_root("data_root", "nosuch://bucket/x")
 
 

@@ -203,6 +203,27 @@ def test_a_lease_left_by_a_killed_run_is_taken_over_once_stale(on_the_bucket: Te
     assert "leases/forecasting.lock" not in on_the_bucket.objects("leases/")  # released
 
 
+def test_an_airflow_runs_tasks_share_its_lease_and_its_last_task_releases_it(on_the_bucket: Team) -> None:
+    from rnn_pipelines.datasets.locks import LockHeldError, hold, release
+
+    url = f"s3://{TEAM_BUCKET}/leases/sentiment.lock"
+    run_1, run_2 = "Airflow run rnn_pipelines_sentiment/run-1", "Airflow run rnn_pipelines_sentiment/run-2"
+    with hold(url, lease_seconds=30, owner=run_1, keep=True):  # the check takes it and keeps it
+        pass
+    assert "leases/sentiment.lock" in on_the_bucket.objects("leases/")
+    with hold(url, lease_seconds=30, owner=run_1, keep=True):  # two tasks of the run side by side: both join
+        with hold(url, lease_seconds=30, owner=run_1, keep=True):
+            with pytest.raises(LockHeldError, match="Airflow run rnn_pipelines_sentiment/run-1; host "):
+                with hold(url, lease_seconds=30, owner=run_2):  # another run (or a manual one) waits
+                    pass
+    assert not release(url, run_2)  # only its own run releases it
+    assert "leases/sentiment.lock" in on_the_bucket.objects("leases/")
+    assert release(url, run_1)
+    assert "leases/sentiment.lock" not in on_the_bucket.objects("leases/")
+    with hold(url, lease_seconds=30, owner=run_2):
+        pass
+
+
 def _unreachable() -> str:
     from tests.integration.conftest import free_port
 

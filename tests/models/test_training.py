@@ -125,3 +125,64 @@ def test_an_interrupted_fit_resumes_only_the_same_spec(
     # resumed: epochs 2 and 3 only; afresh: all three
     assert len(curves["val_loss"]) == (2 if again is build else 3)
     assert not (tmp_path / "v" / "backup").exists() and not (tmp_path / "v" / checkpoints.SPEC_FILE).exists()
+
+
+MIRRORED = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+
+cpu = tf.config.list_physical_devices("CPU")[0]  # two logical devices, before TensorFlow starts
+tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+import keras
+from rnn_pipelines.models import training
+
+def windows(seed):
+    rng = np.random.default_rng(seed)
+    series = (np.sin(2 * np.pi * np.arange(400) / 50) + rng.normal(0, 0.1, 400)).astype("float32")
+    x = np.stack([series[i : i + 20] for i in range(360)])[..., None]
+    return tf.data.Dataset.from_tensor_slices((x, series[20:380])).batch(32)
+
+def build():  # a forecasting variant's shape: GRU(8) → Dense(1)
+    inputs = keras.Input(shape=(20, 1))
+    model = keras.Model(inputs, keras.layers.Dense(1)(keras.layers.GRU(8)(inputs)))
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse", metrics=["mae"])
+    return model
+
+out = {}
+for distribution in ("default", "mirrored"):
+    settings = {"epochs": 3, "seed": 1, "early_stopping_patience": 5, "distribution": distribution,
+                "checkpoint_dir": sys.argv[1] + "/" + distribution}
+    model, curves, _ = training.fit(distribution, build, windows(0), windows(1), settings)
+    out[distribution] = {"replicas": model.distribute_strategy.num_replicas_in_sync, "loss": curves["loss"],
+                         "weights": [w.tolist() for w in model.get_weights()]}
+print("RESULT" + json.dumps(out))
+"""
+
+
+def test_mirrored_training_over_two_cpu_devices_matches_one_device(tmp_path: Path) -> None:
+    """``distribution: mirrored`` on one host: the model replicated on two logical CPU devices (a GPU's
+    stand-in: each batch split between them, gradients averaged) trains as on one device, to 1e-5 in every
+    weight."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    result = subprocess.run(
+        [sys.executable, "-c", MIRRORED, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    out = json.loads(result.stdout.rsplit("RESULT", 1)[1])
+    one, two = out["default"], out["mirrored"]
+    assert (one["replicas"], two["replicas"]) == (1, 2)
+    assert two["loss"][-1] < two["loss"][0]  # it trains
+    np.testing.assert_allclose(two["loss"], one["loss"], rtol=1e-5)
+    for mirrored, single in zip(two["weights"], one["weights"], strict=True):
+        np.testing.assert_allclose(np.array(mirrored), np.array(single), atol=1e-5)

@@ -13,6 +13,13 @@ records, so whoever shares the data shares the lock:
   measured on the store's clock (the object's ``Last-Modified`` against the response's ``Date``), so clocks
   of the machines need not agree.
 
+A lease may belong to an **owner** rather than a process: an Airflow DAG run takes it in its first task
+and keeps it (``keep``) across its tasks, which run in other processes on other workers, side by side; a
+task of the same run *joins* the lease instead of waiting for it, renews it while it runs, and the run's
+last task releases it (``release``). Its ``lease_seconds`` must outlast the gaps when no task of the run is
+running (a retry's delay, the time to notice a lost worker). On a local folder an operating-system lock
+cannot outlive its process: there every task holds the lock on its own (one machine runs them one by one).
+
 Other schemes (``gs://``, ``abfs://``) have no conditional writes through fsspec: a run on them refuses to
 start rather than run unlocked.
 """
@@ -65,39 +72,63 @@ def held_here(url: str) -> bool:
     return url in _HELD
 
 
-def holder_description() -> str:
-    """This process as the holder of a lock: host, pid, start time and command line."""
+def holder_description(owner: str | None = None) -> str:
+    """This process as the holder of a lock: its owner (an Airflow run), host, pid, start and command line."""
     command = shlex.join([Path(sys.argv[0]).name, *sys.argv[1:]]) if sys.argv and sys.argv[0] else "python"
     started = datetime.now(UTC).isoformat(timespec="seconds")
-    return f"host {socket.gethostname()}, pid {os.getpid()}, since {started}: {command}"
+    process = f"host {socket.gethostname()}, pid {os.getpid()}, since {started}: {command}"
+    return f"{owner}; {process}" if owner else process
+
+
+def _lock(url: str, holder: str, lease_seconds: float, owner: str | None) -> Any:
+    scheme = storage.protocol(url)
+    if not storage.is_remote(url):
+        return _FileLock(storage.local_path(url), holder)
+    if scheme in ("s3", "s3a"):
+        return _S3Lease(url, holder, lease_seconds, owner)
+    raise storage.StorageError(
+        f"'{url}': a run lock needs conditional writes, which this project implements for S3 API stores "
+        f"only; '{scheme}://' cannot hold one (use the store's S3 API endpoint, or a local data root)."
+    )
 
 
 @contextmanager
-def hold(url: str, *, wait_seconds: float = 0, lease_seconds: float = 60) -> Iterator[None]:
+def hold(
+    url: str,
+    *,
+    wait_seconds: float = 0,
+    lease_seconds: float = 60,
+    owner: str | None = None,
+    keep: bool = False,
+) -> Iterator[None]:
     """Hold the lock at ``url`` for the block, waiting up to ``wait_seconds`` for its holder.
+
+    Args:
+        owner: Who the lease belongs to beyond this process (an Airflow run): a lease of the same owner is
+            joined, not waited for.
+        keep: Leave the lease in place after the block (renewed once more), for the owner's next task;
+            ``release`` removes it. A local lock is released anyway.
 
     Raises:
         LockHeldError: Still held by another run after ``wait_seconds``.
         storage.StorageError: The scheme of ``url`` cannot hold a lock.
     """
-    holder = holder_description()
-    scheme = storage.protocol(url)
-    if not storage.is_remote(url):
-        lock: Any = _FileLock(storage.local_path(url), holder)
-    elif scheme in ("s3", "s3a"):
-        lock = _S3Lease(url, holder, lease_seconds)
-    else:
-        raise storage.StorageError(
-            f"'{url}': a run lock needs conditional writes, which this project implements for S3 API stores "
-            f"only; '{scheme}://' cannot hold one (use the store's S3 API endpoint, or a local data root)."
-        )
+    lock = _lock(url, holder_description(owner), lease_seconds, owner)
     lock.acquire(wait_seconds)
     _HELD.add(url)
     try:
         yield
     finally:
         _HELD.discard(url)
-        lock.release()
+        lock.release(keep=keep)
+
+
+def release(url: str, owner: str) -> bool:
+    """Remove the lease at ``url`` when ``owner`` holds it (the last task of an Airflow run, or its failure
+    callback). Returns whether it did; a local lock has nothing left to release."""
+    if not storage.is_remote(url):
+        return False
+    return _lock(url, holder_description(owner), 0, owner).release_owned()
 
 
 class _FileLock:
@@ -127,7 +158,7 @@ class _FileLock:
             )
         self._holder_file.write_text(self._holder, encoding="utf-8")
 
-    def release(self) -> None:
+    def release(self, keep: bool = False) -> None:  # an OS lock cannot outlive its process
         self._holder_file.unlink(missing_ok=True)
         self._lock.release()
 
@@ -135,10 +166,10 @@ class _FileLock:
 class _S3Lease:
     """A lease object on S3, taken and renewed with conditional writes (module docstring)."""
 
-    def __init__(self, url: str, holder: str, lease_seconds: float) -> None:
+    def __init__(self, url: str, holder: str, lease_seconds: float, owner: str | None = None) -> None:
         self._url = url
         self._bucket, _, self._key = url.split("://", 1)[1].partition("/")
-        self._holder, self._lease = holder, float(lease_seconds)
+        self._holder, self._lease, self._owner = holder, float(lease_seconds), owner
         self._client = storage.s3_client()
         self._etag: str | None = None
         self._stop = threading.Event()
@@ -146,7 +177,13 @@ class _S3Lease:
 
     def _body(self) -> bytes:
         now = datetime.now(UTC).isoformat(timespec="seconds")
-        return json.dumps({"holder": self._holder, "lease_seconds": self._lease, "renewed_at": now}).encode()
+        content = {
+            "holder": self._holder,
+            "owner": self._owner,
+            "lease_seconds": self._lease,
+            "renewed_at": now,
+        }
+        return json.dumps(content).encode()
 
     def _put(self, **condition: str) -> bool:
         """Write the lease under ``condition``; ``False`` when the condition does not hold."""
@@ -175,28 +212,36 @@ class _S3Lease:
         now = parsedate_to_datetime(date) if date else datetime.now(UTC)
         return found["ETag"], content, (now - found["LastModified"]).total_seconds()
 
-    def _take(self) -> str | None:
-        """Take the lease when it is free or stale; else the holder's description."""
-        if self._put(IfNoneMatch="*"):
-            return None
-        found = self._read()
-        if found is None:  # released between the two calls
-            return self._take_again()
-        etag, content, age = found
-        lease = float(content.get("lease_seconds", self._lease))
-        if age > lease and self._put(IfMatch=etag):
-            logger.warning(
-                "Took over the stale lease %s (%s, not renewed for %.0f s): that run stopped without "
-                "releasing it",
-                self._url,
-                content.get("holder", "unknown"),
-                age,
-            )
-            return None
-        return str(content.get("holder", "unknown"))
+    def _ours(self, content: dict[str, Any]) -> bool:
+        return self._owner is not None and content.get("owner") == self._owner
 
-    def _take_again(self) -> str | None:
-        return None if self._put(IfNoneMatch="*") else "a run that has just taken it"
+    def _take(self) -> str | None:
+        """Take the lease when it is free, stale or its owner's; else the holder's description."""
+        for _ in range(10):  # a race with another writer: look again
+            if self._put(IfNoneMatch="*"):
+                return None
+            found = self._read()
+            if found is None:  # released between the two calls
+                continue
+            etag, content, age = found
+            if self._ours(content):
+                if self._put(IfMatch=etag):
+                    logger.info("Joined the lease %s of %s", self._url, self._owner)
+                    return None
+                continue
+            if age > float(content.get("lease_seconds", self._lease)):
+                if self._put(IfMatch=etag):
+                    logger.warning(
+                        "Took over the stale lease %s (%s, not renewed for %.0f s): that run stopped without "
+                        "releasing it",
+                        self._url,
+                        content.get("holder", "unknown"),
+                        age,
+                    )
+                    return None
+                continue
+            return str(content.get("holder", "unknown"))
+        return "a run that takes and releases it as fast as this one looks"
 
     def acquire(self, wait_seconds: float) -> None:
         deadline = time.monotonic() + wait_seconds
@@ -204,13 +249,23 @@ class _S3Lease:
             if time.monotonic() >= deadline:
                 raise LockHeldError(holder)
             time.sleep(min(max(self._lease / 6, 0.5), 5.0, max(deadline - time.monotonic(), 0.1)))
-        self._renewer = threading.Thread(target=self._renew, name=f"lease {self._key}", daemon=True)
+        self._renewer = threading.Thread(
+            target=self._renew_while_held, name=f"lease {self._key}", daemon=True
+        )
         self._renewer.start()
 
-    def _renew(self) -> None:
-        while not self._stop.wait(self._lease / 3):
+    def _renew(self) -> bool:
+        """Renew the lease; another task of the same owner may have renewed it meanwhile. ``False`` when it
+        is another run's now."""
+        if self._put(IfMatch=self._etag):
+            return True
+        found = self._read()
+        return found is not None and self._ours(found[1]) and self._put(IfMatch=found[0])
+
+    def _renew_while_held(self) -> None:
+        while not self._stop.wait(min(self._lease / 3, 20.0)):
             try:
-                if not self._put(IfMatch=self._etag):
+                if not self._renew():
                     logger.error(
                         "The lease %s was taken over by another run (this one did not renew it in %.0f s)",
                         self._url,
@@ -220,10 +275,21 @@ class _S3Lease:
             except Exception as error:  # a passing network fault: try again at the next beat
                 logger.warning("Could not renew the lease %s (%s); trying again", self._url, error)
 
-    def release(self) -> None:
+    def release(self, keep: bool = False) -> None:
         self._stop.set()
         if self._renewer is not None:
             self._renewer.join(timeout=30)
+        if keep:  # the owner's next task joins it: its age starts now
+            self._renew()
+            return
         found = self._read()
-        if found is not None and found[0] == self._etag:
+        if found is not None and (found[0] == self._etag or self._ours(found[1])):
             self._client.delete_object(Bucket=self._bucket, Key=self._key)
+
+    def release_owned(self) -> bool:
+        found = self._read()
+        if found is None or not self._ours(found[1]):
+            return False
+        self._client.delete_object(Bucket=self._bucket, Key=self._key)
+        logger.info("Released the lease %s of %s", self._url, self._owner)
+        return True

@@ -14,7 +14,6 @@ from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
 from rnn_pipelines.datasets import storage
-from rnn_pipelines.datasets.keras_model import KerasModelDataset
 
 BLEND = "blend.json"  # a hybrid's folder holds its blend; its members' models are theirs
 
@@ -55,6 +54,8 @@ class SelectedModelDataset(AbstractDataset[None, Selected]):
     def _model(self, name: str) -> Any:
         keras_file = storage.join(self._models, name, "model.keras")
         if storage.exists(keras_file):
+            from rnn_pipelines.datasets.keras_model import KerasModelDataset  # TensorFlow: on use
+
             return KerasModelDataset(filepath=keras_file).load()
         pickled = storage.join(self._models, f"{name}.pkl")
         if storage.exists(pickled):

@@ -26,7 +26,9 @@ def configure_devices(training: dict[str, Any]) -> AbstractContextManager:
     """Set seeds and precision, and return the scope to build the model in.
 
     ``distribution: default`` uses TensorFlow's default strategy (one GPU when present, else CPU);
-    ``mirrored`` replicates over all visible GPUs. ``mixed_precision`` only takes effect on a GPU.
+    ``mirrored`` replicates the model on every device of one host (``MirroredStrategy``): all its GPUs, or
+    without a GPU its logical CPU devices; each batch is split between the replicas and their gradients
+    are averaged. ``mixed_precision`` only takes effect on a GPU.
     """
     import keras
     import tensorflow as tf
@@ -38,15 +40,18 @@ def configure_devices(training: dict[str, Any]) -> AbstractContextManager:
     distribution = training.get("distribution", "default")
     if distribution not in STRATEGIES:
         raise ValueError(f"training.distribution must be one of {STRATEGIES}, got '{distribution}'")
-    strategy = (
-        tf.distribute.MirroredStrategy() if distribution == "mirrored" else tf.distribute.get_strategy()
-    )
+    if distribution == "mirrored":
+        devices = tf.config.list_logical_devices("GPU") or tf.config.list_logical_devices("CPU")
+        strategy = tf.distribute.MirroredStrategy(devices=[device.name for device in devices])
+    else:
+        strategy = tf.distribute.get_strategy()
     logger.info(
-        "Training on %s (%d GPU(s)), precision %s, strategy %s",
+        "Training on %s (%d GPU(s)), precision %s, strategy %s over %d replica(s)",
         "GPU" if gpus else "CPU",
         len(gpus),
         policy,
         type(strategy).__name__,
+        strategy.num_replicas_in_sync,
     )
     return strategy.scope()
 

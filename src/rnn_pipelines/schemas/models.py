@@ -454,6 +454,9 @@ class DagSettings(Section):
     catchup: bool | None = None
     max_active_runs: PositiveInt | None = None
     lock_wait: Annotated[float, Field(ge=0)] | None = None
+    lease_seconds: Annotated[float, Field(gt=0)] | None = None
+    training_queue: str | None = None
+    training_pool: str | None = None
     retries: NonNegativeInt | None = None
     retry_delay: Annotated[float, Field(ge=0)] | None = None
 

@@ -365,3 +365,16 @@ def test_a_covariate_must_be_numeric_in_every_row_and_within_its_range(tmp_path:
     )
     station.run(tmp_path / "ok", raw)
     assert pd.read_parquet(station.output(tmp_path / "ok"))["wind"].between(3, 6).all()
+
+
+def test_a_failed_validation_names_the_report_where_the_run_writes_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On a bucket the report is under the data root, not the checkout's ``data/``."""
+    from rnn_pipelines import hooks
+    from rnn_pipelines.pipelines.validation.nodes import report_location
+
+    assert report_location("imdb") == "data/08_reporting/validation/imdb.html"  # outside a run
+    loader = {"globals": {"data_root": "s3://team-bucket/rnn-pipelines"}}
+    monkeypatch.setitem(hooks._ACTIVE, "config_loader", loader)
+    assert report_location("imdb") == "s3://team-bucket/rnn-pipelines/08_reporting/validation/imdb.html"

@@ -200,6 +200,17 @@ def describe_failures(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def report_location(suite: str) -> str:
+    """Where the run's catalog writes the HTML report of ``suite``: under its data root (a bucket's URL on
+    a team's set-up), or ``data/`` outside a run."""
+    from rnn_pipelines.datasets import storage
+    from rnn_pipelines.hooks import active_config_loader
+
+    loader = active_config_loader()
+    root = str(loader["globals"].get("data_root") or "data") if loader is not None else "data"
+    return storage.join(root, "08_reporting", "validation", f"{suite}.html")
+
+
 def enforce_validation(data: Any, report: dict[str, Any]) -> Any:
     """Pass ``data`` through when its report succeeded; otherwise stop the run.
 
@@ -212,6 +223,5 @@ def enforce_validation(data: Any, report: dict[str, Any]) -> Any:
     raise DataValidationError(
         f"Data validation failed for '{report['suite']}': {stats['unsuccessful_expectations']} of "
         f"{stats['evaluated_expectations']} expectations failed; nothing downstream was written. "
-        f"The full report is in data/08_reporting/validation/{report['suite']}.html\n"
-        + describe_failures(report)
+        f"The full report is in {report_location(report['suite'])}\n" + describe_failures(report)
     )
