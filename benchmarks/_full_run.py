@@ -27,7 +27,7 @@ def run_or_reuse(
     scratch: Callable[[argparse.Namespace], str | None] | None = None,
 ) -> tuple[Path, bool, float | None, str | None, argparse.Namespace]:
     """Parse ``--reuse``/``--project``/``--env`` (and the benchmark's own ``add_arguments``); unless
-    reusing, time ``kedro run --pipeline=<pipeline>`` (with ``--params`` from ``params(args)``).
+    reusing, time ``kedro run --pipelines=<pipeline>`` (with ``--params`` from ``params(args)``).
 
     Without ``--project``, the run is in this project, or in the scratch project ``scratch(args)`` names
     (a run on data the project is not configured for must not replace its champion).
@@ -51,7 +51,7 @@ def run_or_reuse(
         return project, True, None, args.env, args
     env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
     start = time.perf_counter()
-    command = [sys.executable, "-m", "kedro", "run", f"--pipeline={pipeline}"]
+    command = [sys.executable, "-m", "kedro", "run", f"--pipelines={pipeline}"]
     if args.env:
         command.append(f"--env={args.env}")
     extra = params(args) if params else {}
@@ -75,7 +75,7 @@ def scratch_project(name: str) -> Path:
 
 
 def _run_in_process(project: Path, pipeline: str, env: str | None, dotted: dict[str, Any]) -> None:
-    """``kedro run --pipeline=<pipeline>`` in this process, with ``dotted`` (``a.b: value``) as its runtime
+    """``kedro run --pipelines=<pipeline>`` in this process, with ``dotted`` (``a.b: value``) as its runtime
     parameters, nested as ``--params`` would nest them."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project

@@ -1,7 +1,7 @@
 """Accuracy benchmark: the full default forecasting run on the Melbourne daily minimum temperatures, or on a
 station CSV you name.
 
-Runs ``kedro run --pipeline=forecasting`` in the project (or, with ``--reuse``, reads the outputs of
+Runs ``kedro run --pipelines=forecasting`` in the project (or, with ``--reuse``, reads the outputs of
 the last such run), prints test MAE and RMSE in °C per variant and baseline, and the backtest: MAE per
 fold of the test part, its mean and spread. Checks the targets (issues #5 and #21) on Melbourne: the best
 variant beats persistence's MAE by at least 10%; MAE <= 1.60 °C (aim 1.55); ahead of ridge on the window by

@@ -1,6 +1,6 @@
 """Accuracy benchmark: the full default sentiment run on the real IMDB data.
 
-Runs ``kedro run --pipeline=sentiment`` in the project (or, with ``--reuse``, reads the outputs of the
+Runs ``kedro run --pipelines=sentiment`` in the project (or, with ``--reuse``, reads the outputs of the
 last such run) and prints its comparison table — every RNN, every hybrid, NBSVM and TF-IDF, with
 validation and test accuracy and kind — the candidate selected on validation, the blessing decision, the
 behaviour checks run on the exported candidate (what a champion serves) and the run's wall time.

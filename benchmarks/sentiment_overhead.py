@@ -1,7 +1,7 @@
 """Overhead benchmark: the pipeline retraining the seed-000 LSTM vs a plain Keras script, A/B.
 
 Both train the same model (Embedding 64 → LSTM 128 → Dense 1) on the same splits for the same epochs.
-The pipeline side is what a user runs to retrain a variant: ``kedro run --pipeline=sentiment
+The pipeline side is what a user runs to retrain a variant: ``kedro run --pipelines=sentiment
 --from-nodes sentiment.lstm.train_classifier --to-nodes sentiment.lstm.train_classifier`` (tokenization
 cached in data/05_model_input by a preparation run that is not timed). The plain side reads the same
 split files, tokenizes and trains (benchmarks/plain_keras_lstm.py) on fixed-length batches, as a
@@ -97,7 +97,7 @@ def main() -> None:
     if not os.environ.get("RNN_PIPELINES_DATA_MIRROR"):
         sys.exit("Set RNN_PIPELINES_DATA_MIRROR to the folder with the IMDB archive.")
 
-    kedro = [sys.executable, "-m", "kedro", "run", "--pipeline=sentiment"]
+    kedro = [sys.executable, "-m", "kedro", "run", "--pipelines=sentiment"]
     lstm = "sentiment.lstm.train_classifier"
     with tempfile.TemporaryDirectory(prefix="rnn-overhead-") as tmp:
         project = make_project(Path(tmp), args.epochs, args.sample_per_group)

@@ -22,7 +22,7 @@ Usage:
         [--env ENV]
     uv run python benchmarks/sentiment_seed_spread.py --variants bigru_pool bigru_pool_nbsvm --seeds 42 1 2
 
-``--project`` must hold a finished ``kedro run --pipeline=sentiment`` (its data/05_model_input and
+``--project`` must hold a finished ``kedro run --pipelines=sentiment`` (its data/05_model_input and
 tokenizer). Figures are printed and written to data/08_reporting/benchmarks/sentiment_seed_spread.json.
 """
 

@@ -1,6 +1,6 @@
 """Accuracy benchmark: the full default text-generation run on tiny-shakespeare, character level.
 
-Runs ``kedro run --pipeline=text_generation`` in the project (or, with ``--reuse``, reads the outputs
+Runs ``kedro run --pipelines=text_generation`` in the project (or, with ``--reuse``, reads the outputs
 of the last such run), prints the validation loss per variant in nats per character, and checks the
 target (issue #6): the best variant ≤ 1.60 nats/char within the configured time budget on CPU; on a GPU
 the aim is ≤ 1.47 nats/char (a 6-layer character-level transformer on this split).

@@ -31,6 +31,31 @@ TINY_REVIEWS: dict[tuple[str, str], list[tuple[int, int, str]]] = {
 }
 
 
+# The suite runs on two processes (pytest-xdist: ``-n 2 --dist loadgroup`` in pyproject.toml). A test file
+# runs whole on one of them (its tests may build on each other); files that share a session fixture run
+# on the same one, so the fixture is built once: the team's services and its three smoke runs, the local
+# sentiment smoke run, the tiny exported models of tests/serving.
+SHARED_FIXTURES = {
+    "tests/integration/test_mlflow_server.py": "team_runs",
+    "tests/integration/test_model_serving.py": "team_runs",
+    "tests/integration/test_notebooks.py": "team_runs",
+    "tests/integration/test_team_storage.py": "team_runs",
+    "tests/integration/test_mlflow_ui.py": "smoke_project",
+    "tests/integration/test_run_log.py": "smoke_project",
+    "tests/integration/test_sentiment_smoke.py": "smoke_project",
+    "tests/serving/": "exported",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Each test in its file's group (``SHARED_FIXTURES``: the group of the files that share a fixture)."""
+    root = Path(__file__).resolve().parents[1]
+    for item in items:
+        path = item.path.resolve().relative_to(root).as_posix()
+        group = next((g for prefix, g in SHARED_FIXTURES.items() if path.startswith(prefix)), path)
+        item.add_marker(pytest.mark.xdist_group(group))
+
+
 @contextmanager
 def tracking_uri(uri: str) -> Iterator[None]:
     """Point MLflow at ``uri`` for the block, then leave the process as it was: ``set_tracking_uri`` also

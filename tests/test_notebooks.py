@@ -33,7 +33,7 @@ def test_need_names_the_missing_dataset_and_the_run_that_makes_it(tmp_path: Path
     with pytest.raises(nb.MissingOutput) as missing:
         nb.need(catalog, "sentiment.blessing", "sentiment")
     assert "'sentiment.blessing' is not there yet" in str(missing.value)
-    assert "kedro run --pipeline=sentiment --env=smoke" in str(missing.value)
+    assert "kedro run --pipelines=sentiment --env=smoke" in str(missing.value)
     assert missing.value._render_traceback_() == [f"MissingOutput: {missing.value}"]
     (tmp_path / "absent.json").write_text('{"blessed": true}')
     assert nb.need(catalog, "sentiment.blessing", "sentiment") == {"blessed": True}

@@ -1,38 +1,55 @@
-"""Entry point: `python -m rnn_pipelines` and the `rnn-pipelines` command.
+"""Entry point: ``rnn-pipelines`` and ``python -m rnn_pipelines``.
 
-`rnn-pipelines predict ...` scores texts with the exported sentiment champion, `rnn-pipelines generate
-...` writes text with the text-generation champion, `rnn-pipelines retrain PIPELINE` retrains when something
-changed (the cron entry point); anything else goes to the project's Kedro CLI
-(`rnn-pipelines run --pipeline=sentiment`).
+``rnn-pipelines --help`` lists the commands from the table below without importing them (Kedro,
+TensorFlow); a command is imported when it runs or shows its own ``--help``. The commands live in
+``rnn_pipelines.cli``, which Kedro also reads: ``kedro run`` is ``rnn-pipelines run``.
 """
 
-import sys
-from pathlib import Path
+from __future__ import annotations
+
+import click
+
+# name → its one-line summary in `rnn-pipelines --help`
+COMMANDS = {
+    "run": "Run a pipeline: rnn-pipelines run --pipelines=sentiment (Kedro's `kedro run`).",
+    "predict": "Score reviews with the exported sentiment champion.",
+    "generate": "Write text with the exported text-generation champion.",
+    "retrain": "Retrain a pipeline when its data, parameters or code changed (cron).",
+}
 
 
-def main(*args, **kwargs) -> None:
-    """``predict`` / ``generate`` / ``retrain`` → those commands; otherwise the project's Kedro CLI."""
-    if not args and sys.argv[1:2] == ["predict"]:
-        from rnn_pipelines.predict import main as predict
+class Commands(click.Group):
+    """A group whose commands are imported only when one is used."""
 
-        sys.exit(predict(sys.argv[2:]))
-    if not args and sys.argv[1:2] == ["generate"]:
-        from rnn_pipelines.generate import main as generate
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
 
-        sys.exit(generate(sys.argv[2:]))
-    if not args and sys.argv[1:2] == ["retrain"]:
-        from rnn_pipelines.retraining import main as retrain
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        if name == "run":  # Kedro's run command needs the project's settings
+            from kedro.framework.project import configure_project
 
-        sys.exit(retrain(sys.argv[2:]))
-    from kedro.framework.cli.utils import find_run_command
-    from kedro.framework.project import configure_project
+            configure_project(__package__ or "rnn_pipelines")
+        from rnn_pipelines import cli
 
-    package_name = Path(__file__).parent.name
-    configure_project(package_name)
-    interactive = hasattr(sys, "ps1")
-    kwargs["standalone_mode"] = not interactive
-    run = find_run_command(package_name)
-    return run(*args, **kwargs)
+        return cli.cli.commands[name]
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        with formatter.section("Commands"):
+            formatter.write_dl(list(COMMANDS.items()))
+
+
+@click.group(cls=Commands, name="rnn-pipelines", context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """rnn-pipelines: train, compare, export and serve recurrent networks for sentiment, text generation
+    and temperature forecasting.
+
+    \b
+    Exit codes: 0 done, 1 a crash (traceback shown), 2 a mistake to put right (an argument, a
+    parameter, the data), 3 refused (another run of the pipeline is running), 4 storage or tracking
+    cannot be used. Each command's --verbose shows a mistake's traceback too.
+    """
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """The table of domains: every place that needs the list of domains reads it from here.
 
 A domain is a training pipeline over one validated data set. Its name is the pipeline's name
-(``kedro run --pipeline=<name>``), its parameters' section (``conf/base/parameters_<name>.yml``) and its
+(``kedro run --pipelines=<name>``), its parameters' section (``conf/base/parameters_<name>.yml``) and its
 folder under ``src/rnn_pipelines/pipelines`` and ``data/*``. The data set has a tag of its own
 (``imdb``): the pipeline ``<data>_data`` ingests and validates it, with the parameters
 ``<data>_ingestion`` and ``<data>_validation``.

@@ -58,6 +58,7 @@ class CloseMlflowRunHook:
     def __init__(self) -> None:
         self._outer_run_id: str | None = None
         self._user_tracking_uri: str | None = None
+        self._run_id: str | None = None  # the pipeline's run: a failure's traceback is logged to it
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
@@ -89,8 +90,35 @@ class CloseMlflowRunHook:
         self._close("FINISHED")
 
     @hook_impl
-    def on_pipeline_error(self, *args: Any, **kwargs: Any) -> None:
+    def before_pipeline_run(self, *args: Any, **kwargs: Any) -> None:
+        import mlflow
+
+        active = mlflow.active_run()  # kedro-mlflow's run for the pipeline (plugin hooks ran first)
+        self._run_id = active.info.run_id if active and active.info.run_id != self._outer_run_id else None
+
+    @hook_impl
+    def on_pipeline_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
         self._close("FAILED")
+        record_failure(self._run_id, error)
+
+
+def record_failure(run_id: str | None, error: BaseException) -> None:
+    """Keep a failed pipeline's error with its MLflow run: the traceback as ``error/traceback.txt`` and
+    the message as the ``error`` tag (the command line prints a user's mistake without its traceback)."""
+    if run_id is None:
+        return
+    import logging
+    import traceback
+
+    import mlflow
+
+    try:
+        client = mlflow.MlflowClient()
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        client.log_text(run_id, text, "error/traceback.txt")
+        client.set_tag(run_id, "error", f"{type(error).__name__}: {error}"[:5000])
+    except Exception as failure:  # the run's own error matters more than its record
+        logging.getLogger(__name__).warning("Could not keep the error in MLflow run %s: %s", run_id, failure)
 
 
 class StorageCheckHook:
@@ -202,3 +230,49 @@ class ParameterCheckHook:
         except Exception:
             restore_user_tracking_uri()  # the session stops here: leave the process as it was
             raise
+
+
+class ProgressHook:
+    """Says which row of how many the run is training (``variant 3/7: sentiment.bilstm``) as each
+    training node starts, for its log line and its epochs' progress (``rnn_pipelines.logs``)."""
+
+    def __init__(self) -> None:
+        self._training: list[str] = []
+        self._started = 0
+
+    @hook_impl
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Any, catalog: Any) -> None:
+        self._training = [node.name for node in pipeline.nodes if is_training(node.name)]
+        self._started = 0
+
+    @hook_impl
+    def before_node_run(self, node: Any, *args: Any, **kwargs: Any) -> None:
+        import logging
+
+        from rnn_pipelines import logs
+
+        if is_training(node.name) and node.name in self._training:
+            self._started += 1
+            logs.set_row(self._started, len(self._training))
+            row = node.name.rsplit(".", 1)[0]
+            logging.getLogger(__name__).info(
+                "Training %s (%d of %d in this run)", row, self._started, len(self._training)
+            )
+
+    @hook_impl
+    def after_node_run(self, node: Any, *args: Any, **kwargs: Any) -> None:
+        from rnn_pipelines import logs
+
+        if is_training(node.name):
+            logs.set_row()
+
+    @hook_impl
+    def on_node_error(self, *args: Any, **kwargs: Any) -> None:
+        from rnn_pipelines import logs
+
+        logs.set_row()
+
+
+def is_training(node_name: str) -> bool:
+    """Whether a node trains a row (``<domain>.<row>.train_<what>``), as the Airflow DAGs also tell."""
+    return ".train_" in node_name

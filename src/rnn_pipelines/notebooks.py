@@ -18,7 +18,7 @@ import pandas as pd
 
 logger = logging.getLogger(__name__)
 
-SMOKE_HINT = "a smoke run is enough: `kedro run --pipeline={pipeline} --env=smoke`"
+SMOKE_HINT = "a smoke run is enough: `kedro run --pipelines={pipeline} --env=smoke`"
 
 
 class MissingOutput(RuntimeError):

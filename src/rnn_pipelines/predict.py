@@ -8,20 +8,20 @@ rnn-pipelines predict --model models:/rnn-pipelines-sentiment@champion "..."   #
 
 from __future__ import annotations
 
-import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from rnn_pipelines.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 DOMAIN = "sentiment"  # its catalog names the champion (`sentiment.champion`), candidate and blessing
 
 
-class PredictError(RuntimeError):
+class PredictError(UserError, RuntimeError):
     """A user error: no model, unreadable input, nothing to score."""
 
 
@@ -62,7 +62,7 @@ def why_no_champion(project: Path, domain: str, catalog: dict[str, Any] | None =
     if not blessing.exists():
         return (
             f"{message}: no run has exported one yet. Train and export one with "
-            f"`kedro run --pipeline={domain}`, or pass --model PATH."
+            f"`kedro run --pipelines={domain}`, or pass --model PATH."
         )
     reason = blessing.load().get("reason", "no reason recorded")
     candidate = catalog_dataset(catalog, f"{domain}.candidate_model")
@@ -188,7 +188,7 @@ def predict(model_dir: Path, texts: list[str], threshold: float = 0.5) -> list[d
     if not (model_dir / "saved_model.pb").exists():
         raise PredictError(
             f"No exported sentiment model at '{model_dir}'. Train and export one with "
-            "`kedro run --pipeline=sentiment`, or pass --model PATH."
+            "`kedro run --pipelines=sentiment`, or pass --model PATH."
         )
     from rnn_pipelines.serving.text_classifier import serve_texts
 
@@ -200,35 +200,7 @@ def predict(model_dir: Path, texts: list[str], threshold: float = 0.5) -> list[d
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse arguments, score, print one line per text (tab-separated, or JSON lines with ``--json``)."""
-    parser = argparse.ArgumentParser(
-        prog="rnn-pipelines predict",
-        description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
-    parser.add_argument("texts", nargs="*", help="reviews to score")
-    parser.add_argument(
-        "-f", "--file", action="append", default=[], help="one review per line; '-' for stdin"
-    )
-    parser.add_argument(
-        "--model",
-        help="a SavedModel folder, or a registered model (models:/rnn-pipelines-sentiment@champion); "
-        "default: the project's champion, wherever its data root keeps it",
-    )
-    parser.add_argument("--threshold", type=float, default=0.5, help="P(positive) at or above → positive")
-    parser.add_argument("--json", action="store_true", help="print JSON lines")
-    args = parser.parse_args(argv)
-    try:
-        texts = read_texts(args.texts, args.file)
-        results = predict(model_dir(args.model, DOMAIN), texts, args.threshold)
-    except PredictError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    for result in results:
-        line = (
-            json.dumps(result)
-            if args.json
-            else f"{result['label']}\t{result['probability']:.4f}\t{result['text']}"
-        )
-        print(line)
-    return 0
+    """``rnn-pipelines predict`` on ``argv``; returns the exit code (0, or 2 for a mistake)."""
+    from rnn_pipelines.cli import invoke, predict
+
+    return invoke(predict, argv, "rnn-pipelines predict")

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_pipelines.domains import BY_NAME
+from rnn_pipelines.errors import RunRefused, UserError
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,12 @@ RUN_ID_VARIABLE, RUN_NAME_VARIABLE = "RNN_PIPELINES_MLFLOW_RUN_ID", "RNN_PIPELIN
 HISTORY_LENGTH = 50  # decisions kept per pipeline
 
 
-class RetrainingError(RuntimeError):
+class RetrainingError(UserError, RuntimeError):
     """A retraining cannot start: unknown pipeline, or another retraining of it is running."""
+
+
+class RunLockedError(RetrainingError, RunRefused):
+    """Another run of the pipeline holds its lock (exit code 3)."""
 
 
 def check_pipeline(pipeline: str) -> str:
@@ -158,7 +163,7 @@ def locked(
                 hold(url, wait_seconds=wait_seconds, lease_seconds=lease_seconds, owner=owner, keep=keep)
             )
         except LockHeldError as error:
-            raise RetrainingError(
+            raise RunLockedError(
                 f"Another {kind} of '{pipeline}' is running ({error.holder}); not starting a second one "
                 f"(waited {wait_seconds:g} s; lock {url}). Try again when it has finished, or wait for it: "
                 f"`rnn-pipelines retrain --wait SECONDS`, or {WAIT_VARIABLE}=SECONDS for `kedro run`."
@@ -448,35 +453,6 @@ def retrain(
 
 def main(argv: list[str] | None = None) -> int:
     """``rnn-pipelines retrain PIPELINE [--env ENV] [--force] [--wait SECONDS]`` (the cron entry point)."""
-    import argparse
-    import sys
+    from rnn_pipelines.cli import invoke, retrain
 
-    parser = argparse.ArgumentParser(
-        prog="rnn-pipelines retrain",
-        description="Ingest and validate, then retrain, report, export and bless only when the data, "
-        "the parameters or the code changed since the last successful retraining.",
-    )
-    parser.add_argument("pipeline", choices=sorted(BY_NAME))
-    parser.add_argument("-e", "--env", default=None, help="Kedro configuration environment (e.g. smoke)")
-    parser.add_argument("--force", action="store_true", help="retrain even when nothing changed")
-    parser.add_argument(
-        "--wait", type=float, default=0, help="seconds to wait for a running retraining (default: refuse)"
-    )
-    args = parser.parse_args(argv)
-    from kedro.utils import find_kedro_project
-
-    project = find_kedro_project(Path.cwd())
-    if project is None:
-        print("error: not inside the rnn-pipelines project; run from it.", file=sys.stderr)
-        return 2
-    try:
-        decision = retrain(project, args.pipeline, env=args.env, force=args.force, wait_seconds=args.wait)
-    except RetrainingError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 3
-    except Exception as error:  # validation failure, training crash: logged with its traceback above
-        logger.exception("Retraining of %s failed", args.pipeline)
-        print(f"error: retraining of {args.pipeline} failed, champion unchanged: {error}", file=sys.stderr)
-        return 1
-    print(decision["reason"])
-    return 0
+    return invoke(retrain, argv, "rnn-pipelines retrain")

@@ -80,13 +80,19 @@ CONFIG_LOADER_ARGS = {
     "config_patterns": {"mlflow": ["mlflow*", "mlflow*/**", "**/mlflow*"]},
 }
 
+from rnn_pipelines import logs  # noqa: E402
 from rnn_pipelines.hooks import (  # noqa: E402
     CloseMlflowRunHook,
     ConfigForRegistryHook,
     ParameterCheckHook,
     PipelineLockHook,
+    ProgressHook,
     StorageCheckHook,
 )
+
+# conf/logging.yml plus what a YAML file cannot say: plain unwrapped lines when the output is a file or
+# a task log, and the dependencies' warnings a user cannot act on filtered (rnn_pipelines/logs.py)
+logs.setup()
 
 # StorageCheckHook checks the data root and the tracking server as the context is created; before the
 # pipeline runs, pluggy calls the last registered of the tryfirst hooks first: parameters, then the lock
@@ -96,4 +102,5 @@ HOOKS = (
     StorageCheckHook(),
     ParameterCheckHook(),
     CloseMlflowRunHook(),
+    ProgressHook(),
 )

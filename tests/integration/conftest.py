@@ -37,7 +37,7 @@ def project_copy(tmp_path: Path) -> Path:
 
 
 def run_smoke(project: Path, pipeline: str = "sentiment", **kwargs) -> None:
-    """``kedro run --pipeline=<pipeline> --env=smoke`` in ``project``, in this process."""
+    """``kedro run --pipelines=<pipeline> --env=smoke`` in ``project``, in this process."""
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
@@ -48,20 +48,52 @@ def run_smoke(project: Path, pipeline: str = "sentiment", **kwargs) -> None:
             session.run(pipeline_names=[pipeline], **kwargs)
 
 
+SMOKE_LOG = "smoke_run.log"  # beside the smoke project: what `kedro run` printed (stdout and stderr)
+
+
 @pytest.fixture(scope="session")
 def smoke_project(tmp_path_factory, mirror: Path) -> Path:
-    """A project copy after one smoke run of the sentiment pipeline (shared by the modules that read it)."""
+    """A project copy after one smoke run of the sentiment pipeline (shared by the modules that read it),
+    started as a user starts it: ``kedro run --pipelines=sentiment --env=smoke`` in a subprocess, its
+    output to a file (``SMOKE_LOG`` beside the project: tests/integration/test_run_log.py reads it)."""
     project = make_project_copy(tmp_path_factory.mktemp("sentiment"))
-    run_smoke(project)
+    log = project.parent / SMOKE_LOG
+    with log.open("w", encoding="utf-8") as output:
+        finished = subprocess.run(
+            [sys.executable, "-m", "kedro", "run", "--pipelines=sentiment", "--env=smoke"],
+            cwd=project,
+            env=quiet_env(),
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            timeout=1800,
+            check=False,
+        )
+    assert finished.returncode == 0, log.read_text(encoding="utf-8")[-5000:]
     return project
 
 
 def quiet_env() -> dict[str, str]:
-    """The environment for a project command in a subprocess: no telemetry prompt, quiet TensorFlow,
-    and no tracking URI inherited from another project's session."""
-    env = {**os.environ, "DO_NOT_TRACK": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    """The environment for a project command in a subprocess: no telemetry prompt and no tracking URI
+    inherited from another project's session."""
+    env = {**os.environ, "DO_NOT_TRACK": "1"}
     env.pop("MLFLOW_TRACKING_URI", None)
     return env
+
+
+TRACEBACKS = ("Traceback", "╭─", "│ ")  # Python's traceback and rich's traceback box
+
+
+def assert_one_message(result: subprocess.CompletedProcess, code: int, *message: str) -> str:
+    """A user's mistake as a command reports it (``rnn_pipelines.errors``): exit ``code``, standard error
+    ending with ``error: <message>`` holding every part of ``message``, and no traceback anywhere."""
+    output = result.stdout + result.stderr
+    assert result.returncode == code, output[-3000:]
+    assert "error: " in result.stderr, output[-3000:]
+    error = result.stderr[result.stderr.rindex("error: ") :]
+    for part in message:
+        assert part in error, error
+    assert not any(box in output for box in TRACEBACKS), output[-3000:]
+    return error
 
 
 def kedro(project: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:

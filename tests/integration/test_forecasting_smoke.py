@@ -1,4 +1,4 @@
-"""`kedro run --pipeline=forecasting --env=smoke` end to end on the seeded synthetic series (no mirror)."""
+"""`kedro run --pipelines=forecasting --env=smoke` end to end on the seeded synthetic series (no mirror)."""
 
 from __future__ import annotations
 

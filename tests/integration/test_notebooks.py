@@ -79,4 +79,4 @@ def test_a_notebook_without_its_outputs_stops_with_one_sentence(tmp_path: Path, 
     assert len(errors) == 1 and errors[0].ename == "MissingOutput"
     (line,) = errors[0].traceback  # the sentence, not a traceback
     assert "'sentiment.train' is not there yet" in line
-    assert "kedro run --pipeline=sentiment --env=smoke" in line
+    assert "kedro run --pipelines=sentiment --env=smoke" in line

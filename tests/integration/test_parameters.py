@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.conftest import kedro, make_project_copy
+from tests.integration.conftest import assert_one_message, kedro, make_project_copy
 
 
 def test_malformed_parameters_stop_the_run_before_any_work(tmp_path: Path) -> None:
@@ -16,16 +16,20 @@ def test_malformed_parameters_stop_the_run_before_any_work(tmp_path: Path) -> No
     run = kedro(
         project,
         "run",
-        "--pipeline=forecasting",
+        "--pipelines=forecasting",
         "--env=smoke",
         "--params",
         "forecasting.windowing.horizon=0,forecasting.training.epochs=0",
     )
-    output = " ".join((run.stdout + run.stderr).split())  # Kedro's console wraps long lines
-    assert run.returncode != 0
-    assert "2 parameter problem(s); nothing was run" in output, output[-3000:]
-    assert "forecasting.windowing.horizon = 0: Input should be greater than 0 (from --params)" in output
-    assert "forecasting.training.epochs = 0: Input should be greater than 0 (from --params)" in output
+    output = run.stdout + run.stderr
+    error = assert_one_message(  # exit 2, the message alone, no traceback
+        run,
+        2,
+        "2 parameter problem(s); nothing was run",
+        "forecasting.windowing.horizon = 0: Input should be greater than 0 (from --params)",
+        "forecasting.training.epochs = 0: Input should be greater than 0 (from --params)",
+    )
+    assert error.count("\n") == 3  # the count and one line per problem
     assert "Running node" not in output and "IndexError" not in output
     written = [p for p in (project / "data").rglob("*") if p.is_file() and p.name != ".gitkeep"]
     assert written == []  # no data read into the project, no lock taken, no report

@@ -13,13 +13,13 @@ import time
 import urllib.request
 from pathlib import Path
 
+import mlflow
 import pandas as pd
-import pytest
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
 
-from rnn_pipelines.pipelines.validation.nodes import DataValidationError
 from tests.conftest import write_acl_archive
+from tests.integration.conftest import assert_one_message
 
 KEDRO = [sys.executable, "-m", "kedro"]
 
@@ -92,7 +92,7 @@ def test_kedro_viz_serves_the_pipelines(project_copy: Path) -> None:
 
 def test_cli_run_with_synthetic_temperatures_needs_no_data(project_copy: Path) -> None:
     result = kedro(
-        project_copy, "run", "--pipeline=temperatures_data", "--params=temperature_source=synthetic"
+        project_copy, "run", "--pipelines=temperatures_data", "--params=temperature_source=synthetic"
     )
     assert result.returncode == 0, result.stdout + result.stderr
     series = pd.read_parquet(project_copy / "data/02_intermediate/temperatures.parquet")
@@ -104,11 +104,10 @@ def test_offline_with_no_data_fails_with_where_to_put_it(project_copy: Path) -> 
         "imdb_reviews_raw:\n  type: rnn_pipelines.datasets.ImdbReviewsDataset\n"
         "  cache_dir: data/01_raw\n  download: false\n"
     )
-    result = kedro(project_copy, "run", "--pipeline=imdb_data")
-    assert result.returncode != 0
-    output = " ".join((result.stdout + result.stderr).split())
-    assert "IMDB reviews: no local copy found" in output
-    assert "'aclImdb_v1.tar.gz'" in output and "RNN_PIPELINES_DATA_MIRROR" in output
+    result = kedro(project_copy, "run", "--pipelines=imdb_data")
+    assert_one_message(  # exit 2, the message alone, no traceback
+        result, 2, "IMDB reviews: no local copy found", "'aclImdb_v1.tar.gz'", "RNN_PIPELINES_DATA_MIRROR"
+    )
 
 
 def test_failed_validation_keeps_the_previous_good_output(project_copy: Path, tmp_path: Path) -> None:
@@ -124,12 +123,27 @@ def test_failed_validation_keeps_the_previous_good_output(project_copy: Path, tm
 
     bad = write_acl_archive(tmp_path / "bad", raw={"train/pos/7_8.txt": b"   "})  # an empty review
     (local / "globals.yml").write_text(f"sources:\n  imdb: {bad}\n")
-    with pytest.raises(DataValidationError, match=r"no empty or whitespace-only reviews[\s\S]*train/pos/7_8"):
-        with KedroSession.create(project_path=project_copy) as session:
-            session.run(pipeline_names=["imdb_data"])
+    result = kedro(project_copy, "run", "--pipelines=imdb_data")  # as a user runs it
+    assert_one_message(  # exit 2, the message alone, no traceback
+        result,
+        2,
+        "Data validation failed for 'imdb_reviews'",
+        "no empty or whitespace-only reviews",
+        "train/pos/7_8",
+    )
     assert output.read_bytes() == good_bytes
     report = json.loads((project_copy / "data/08_reporting/validation/imdb_reviews.json").read_text())
     assert report["success"] is False
+    # the failed run's MLflow run keeps the traceback the command line did not print
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{project_copy}/mlflow/mlflow.db")
+    experiments = [e.experiment_id for e in client.search_experiments()]
+    (failed,) = client.search_runs(experiments, "attributes.status = 'FAILED'")
+    assert failed.data.tags["error"].startswith(
+        "DataValidationError: Data validation failed for 'imdb_reviews'"
+    )
+    traceback = client.download_artifacts(failed.info.run_id, "error/traceback.txt", str(tmp_path))
+    text = Path(traceback).read_text()
+    assert text.startswith("Traceback (most recent call last)") and "DataValidationError" in text
 
 
 def test_data_mirror_can_be_set_in_conf_local(project_copy: Path, tmp_path: Path) -> None:
@@ -138,7 +152,7 @@ def test_data_mirror_can_be_set_in_conf_local(project_copy: Path, tmp_path: Path
     local = project_copy / "conf/local"
     (local / "globals.yml").write_text(f"data_mirror: {mirror}\n")
     (local / "parameters_validation.yml").write_text("imdb_validation:\n  min_reviews: 4\n")
-    result = kedro(project_copy, "run", "--pipeline=imdb_data")  # the environment variable is unset here
+    result = kedro(project_copy, "run", "--pipelines=imdb_data")  # the environment variable is unset here
     assert result.returncode == 0, result.stdout + result.stderr
     assert "using the data mirror copy" in " ".join(result.stdout.split() + result.stderr.split())
     assert len(pd.read_parquet(project_copy / "data/02_intermediate/imdb_reviews.parquet")) == 12

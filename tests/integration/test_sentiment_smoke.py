@@ -1,4 +1,4 @@
-"""`kedro run --pipeline=sentiment --env=smoke` end to end on sampled real IMDB data (CI has the mirror)."""
+"""`kedro run --pipelines=sentiment --env=smoke` end to end on sampled real IMDB data (CI has the mirror)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`kedro run --pipeline=text_generation --env=smoke` end to end on the first 100,000 characters of
+"""`kedro run --pipelines=text_generation --env=smoke` end to end on the first 100,000 characters of
 tiny-shakespeare (CI has the mirror)."""
 
 from __future__ import annotations

@@ -85,6 +85,16 @@ def test_training_batches_hold_similar_lengths_and_cut_only_padding() -> None:
             seen.append((tuple(row[row != PAD]), float(label)))
     expected = [(tuple(row[row != PAD]), float(label)) for row, label in zip(x, y, strict=True)]
     assert sorted(seen) == sorted(expected)  # every review once, whole, with its own label
+    # the number of batches is known before the first epoch (Keras' step count and the progress' ETA)
+    assert length_batches(x, y, batch_size=16, bucket_width=10, seed=3).cardinality().numpy() == len(batches)
+
+
+def test_the_batch_count_is_exact_for_every_bucket_layout() -> None:
+    for lengths, batch_size in (([1] * 7, 3), ([40] * 16, 16), ([0, 3, 10, 11, 39, 40, 40], 2)):
+        data = length_batches(
+            _padded(lengths, 40), np.zeros(len(lengths)), batch_size=batch_size, bucket_width=10, seed=0
+        )
+        assert sum(1 for _ in data) == data.cardinality().numpy()  # assert_cardinality fails on a miscount
 
 
 def test_training_batches_are_seeded_and_reshuffled_every_epoch() -> None:

@@ -7,7 +7,7 @@ from typing import Any
 from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
-from rnn_pipelines.datasets.sources import RemoteFile, SourceSpec, resolve_source
+from rnn_pipelines.datasets.sources import DataSourceError, RemoteFile, SourceSpec, resolve_source
 
 TINY_SHAKESPEARE = RemoteFile(
     url="https://raw.githubusercontent.com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt",
@@ -48,7 +48,7 @@ class TextCorpusDataset(AbstractDataset[None, str]):
         """Resolve the corpus file and return its text."""
         path = resolve_source(self._spec, allow_download=self._download)
         if path.is_dir():
-            raise DatasetError(f"Text corpus: '{path}' is a folder; point filepath at a text file.")
+            raise DataSourceError(f"Text corpus: '{path}' is a folder; point filepath at a text file.")
         return path.read_bytes().decode("utf-8", errors="replace")
 
     def save(self, data: None) -> None:

@@ -18,7 +18,7 @@ from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 from tqdm.auto import tqdm
 
-from rnn_pipelines.datasets.sources import RemoteFile, SourceSpec, resolve_source
+from rnn_pipelines.datasets.sources import DataSourceError, RemoteFile, SourceSpec, resolve_source
 
 logger = logging.getLogger(__name__)
 
@@ -93,14 +93,16 @@ def read_review_tree(path: Path) -> pd.DataFrame:
     """
     reader = _iter_folder if path.is_dir() else _iter_tar
     try:
-        rows = list(tqdm(reader(path), total=EXPECTED_REVIEWS, desc="IMDB reviews", unit="file"))
+        # disable=None: a bar in a terminal, none in a log file (tqdm rewrites it in place)
+        files = tqdm(reader(path), total=EXPECTED_REVIEWS, desc="IMDB reviews", unit="file", disable=None)
+        rows = list(files)
     except (tarfile.TarError, EOFError, zlib.error, lzma.LZMAError, OSError) as err:
-        raise DatasetError(
+        raise DataSourceError(
             f"IMDB archive '{path}' is corrupt or truncated ({err}). Delete it and download "
             f"{OFFICIAL_ARCHIVE.url} again."
         ) from err
     if not rows:
-        raise DatasetError(
+        raise DataSourceError(
             f"'{path}' holds no labeled IMDB reviews: expected files named "
             "aclImdb/{train,test}/{pos,neg}/<id>_<rating>.txt."
         )
@@ -117,10 +119,10 @@ def read_review_csv(path: Path) -> pd.DataFrame:
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding_errors="replace")
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeError) as err:
-        raise DatasetError(f"IMDB CSV '{path}' cannot be parsed: {err}") from err
+        raise DataSourceError(f"IMDB CSV '{path}' cannot be parsed: {err}") from err
     missing = [column for column in CSV_COLUMNS if column not in frame.columns]
     if missing:
-        raise DatasetError(
+        raise DataSourceError(
             f"IMDB CSV '{path}' lacks the column(s) {missing}; found {list(frame.columns)}. "
             "Expected a header with 'review,sentiment' (and optionally 'split')."
         )

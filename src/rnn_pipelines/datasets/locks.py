@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any
 
 from rnn_pipelines.datasets import storage
+from rnn_pipelines.errors import RunRefused
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ RECORDS = ("08_reporting", "retraining")  # under the data root: retraining reco
 _HELD: set[str] = set()  # the lock URLs this process holds
 
 
-class LockHeldError(RuntimeError):
+class LockHeldError(RunRefused, RuntimeError):
     """Another run holds the lock; ``holder`` describes it (host, pid, start, command)."""
 
     def __init__(self, holder: str) -> None:

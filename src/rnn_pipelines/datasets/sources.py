@@ -16,11 +16,17 @@ from pathlib import Path
 from kedro.io.core import DatasetError
 
 from rnn_pipelines.datasets import storage
+from rnn_pipelines.errors import UserError
 
 logger = logging.getLogger(__name__)
 
 MIRROR_ENV_VAR = "RNN_PIPELINES_DATA_MIRROR"
 _CHUNK = 1 << 20
+
+
+class DataSourceError(UserError, DatasetError):
+    """A raw data set cannot be read: missing, corrupt, or not in the expected layout (the message names
+    the file and what is wrong with it)."""
 
 
 @dataclass(frozen=True)
@@ -88,7 +94,7 @@ def resolve_source(spec: SourceSpec, *, allow_download: bool = True) -> Path:
     """
     if spec.filepath:
         if not _stored(spec.filepath):
-            raise DatasetError(
+            raise DataSourceError(
                 f"{spec.name}: the configured path '{spec.filepath}' does not exist. Fix the path in conf/ "
                 f"(or remove it to use the data mirror, the cache in '{spec.cache_dir}' or a download)."
             )
@@ -105,11 +111,11 @@ def resolve_source(spec: SourceSpec, *, allow_download: bool = True) -> Path:
 
     where = _where_to_put(spec, mirror)
     if spec.remote is None or not allow_download:
-        raise DatasetError(f"{spec.name}: no local copy found. {where}")
+        raise DataSourceError(f"{spec.name}: no local copy found. {where}")
     try:
         return _download_to_cache(spec)
     except (OSError, DatasetError) as err:
-        raise DatasetError(
+        raise DataSourceError(
             f"{spec.name}: no local copy found and the download of {spec.remote.url} failed ({err}). {where}"
         ) from err
 
@@ -182,10 +188,10 @@ def verify_download(path: Path, remote: RemoteFile, actual: str | None, expected
     """Raise ``DatasetError`` when ``path`` has the wrong size or checksum for ``remote``."""
     size = path.stat().st_size
     if remote.size is not None and size != remote.size:
-        raise DatasetError(
+        raise DataSourceError(
             f"download of {remote.url} has {size} bytes, expected {remote.size} (truncated or changed)"
         )
     if expected and actual != expected.lower():
-        raise DatasetError(
+        raise DataSourceError(
             f"download of {remote.url} has checksum {actual}, expected {expected} (corrupt or changed)"
         )

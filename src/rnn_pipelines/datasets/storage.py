@@ -23,6 +23,8 @@ from typing import Any
 
 from kedro.io.core import DatasetError
 
+from rnn_pipelines.errors import ServiceError
+
 logger = logging.getLogger(__name__)
 
 ROOT_VARIABLE = "RNN_PIPELINES_DATA_ROOT"
@@ -30,7 +32,7 @@ CACHE_VARIABLE = "RNN_PIPELINES_CACHE_DIR"
 LOCAL_PROTOCOLS = ("", "file", "local")
 
 
-class StorageError(DatasetError):
+class StorageError(ServiceError, DatasetError):
     """Stored data cannot be reached: an unknown scheme, a missing driver, endpoint, bucket or credentials."""
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
-from rnn_pipelines.datasets.sources import RemoteFile, SourceSpec, resolve_source
+from rnn_pipelines.datasets.sources import DataSourceError, RemoteFile, SourceSpec, resolve_source
 
 MELBOURNE = RemoteFile(
     url="https://raw.githubusercontent.com/jbrownlee/Datasets/master/daily-min-temperatures.csv",
@@ -25,7 +25,7 @@ def synthetic_series(
 ) -> pd.DataFrame:
     """The seeds' series ``mean + amplitude·sin(2πd/365) + N(0, noise_std)``, a row a day from ``start``."""
     if days < 1:
-        raise DatasetError(f"temperatures synthetic.days must be a positive integer, got {days}.")
+        raise DataSourceError(f"temperatures synthetic.days must be a positive integer, got {days}.")
     d = np.arange(days)
     noise = np.random.default_rng(seed).normal(0.0, noise_std, size=days)
     return pd.DataFrame(
@@ -48,10 +48,10 @@ def read_series_csv(path: Any, date_column: str, value_column: str) -> pd.DataFr
     try:
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
-        raise DatasetError(f"Temperature CSV '{path}' cannot be parsed: {err}") from err
+        raise DataSourceError(f"Temperature CSV '{path}' cannot be parsed: {err}") from err
     missing = [c for c in (date_column, value_column) if c not in frame.columns]
     if missing:
-        raise DatasetError(
+        raise DataSourceError(
             f"Temperature CSV '{path}' lacks the column(s) {missing}; found {list(frame.columns)}. "
             "Set date_column / value_column for this file in conf/ (globals: temperatures)."
         )
@@ -89,9 +89,9 @@ class DailySeriesDataset(AbstractDataset[None, pd.DataFrame]):
         metadata: dict[str, Any] | None = None,
     ) -> None:
         if source not in SOURCES:
-            raise DatasetError(f"temperatures source must be one of {SOURCES}, got '{source}'.")
+            raise DataSourceError(f"temperatures source must be one of {SOURCES}, got '{source}'.")
         if source == "csv" and not filepath:
-            raise DatasetError("temperatures source 'csv' needs a filepath in conf/ (globals).")
+            raise DataSourceError("temperatures source 'csv' needs a filepath in conf/ (globals).")
         self._source = source
         self._spec = SourceSpec(
             name="Melbourne temperatures" if source == "melbourne" else "Temperature CSV",

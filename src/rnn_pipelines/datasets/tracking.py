@@ -19,6 +19,7 @@ from kedro.io import AbstractDataset
 from kedro.io.core import DatasetError
 
 from rnn_pipelines.datasets import storage
+from rnn_pipelines.errors import ServiceError
 
 logger = logging.getLogger(__name__)
 
@@ -34,7 +35,7 @@ SHARED_VIEW_TAG = "mlflow.sharedViewState."
 VIEW_COLUMNS = ["tags.`selected_variant`", "attributes.`Dataset`", "attributes.`Models`"]
 
 
-class TrackingError(RuntimeError):
+class TrackingError(ServiceError, RuntimeError):
     """The MLflow tracking server cannot be reached."""
 
 
@@ -85,6 +86,28 @@ def update_review_view(experiment: Any, metric_keys: list[str]) -> None:
     if wanted or not found:
         view["selectedColumns"] = wanted + columns  # the newest scores first, beside the run name
         mlflow.MlflowClient().set_experiment_tag(experiment.experiment_id, tag, json.dumps(view))
+
+
+def keras_signature(model: Any) -> Any:
+    """The MLflow signature of a Keras model: its inputs' and outputs' tensor specs (``-1``: any size)."""
+    import numpy as np
+    from mlflow.models import ModelSignature
+    from mlflow.types.schema import Schema, TensorSpec
+
+    def schema(tensors: list[Any]) -> Any:
+        named = len(tensors) > 1
+        return Schema(
+            [
+                TensorSpec(
+                    np.dtype(str(t.dtype)),
+                    tuple(-1 if size is None else int(size) for size in t.shape),
+                    t.name if named else None,
+                )
+                for t in tensors
+            ]
+        )
+
+    return ModelSignature(inputs=schema(list(model.inputs)), outputs=schema(list(model.outputs)))
 
 
 def _pip_requirements() -> list[str]:
@@ -163,7 +186,10 @@ class MlflowNestedRunDataset(AbstractDataset[dict[str, Any], str]):
                 mlflow.log_dict(content, name)
             if data.get("model") is not None:
                 info = mlflow.keras.log_model(
-                    data["model"], name="model", pip_requirements=_pip_requirements()
+                    data["model"],
+                    name="model",
+                    pip_requirements=_pip_requirements(),
+                    signature=keras_signature(data["model"]),
                 )
                 mlflow.set_tag("model_uri", info.model_uri)  # what the Model Registry registers
             logger.info("Logged %s as nested MLflow run %s", self._run_name, run.info.run_id)
@@ -274,9 +300,14 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
     """
 
     def __init__(
-        self, *, inputs: dict[str, dict[str, str]] | None = None, metadata: dict[str, Any] | None = None
+        self,
+        *,
+        inputs: dict[str, dict[str, str]] | None = None,
+        report: str | None = None,
+        metadata: dict[str, Any] | None = None,
     ) -> None:
         self._inputs = inputs or {}
+        self._report = report
         self.metadata = metadata
 
     def save(self, data: dict[str, Any]) -> None:
@@ -288,6 +319,7 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         run = mlflow.active_run()
         if run is None:
             logger.info("No active MLflow run: the run summary '%s' is not tracked", data["name"])
+            self._log_summary(data, None)
             return
         started = datetime.fromtimestamp(run.info.start_time / 1000, tz=UTC)
         mlflow.log_metrics(data["metrics"])
@@ -307,7 +339,26 @@ class MlflowRunSummaryDataset(AbstractDataset[dict[str, Any], dict[str, Any]]):
         # the summary's scores, and the same scores of the nested variant runs (``selected_`` dropped)
         nested = [key.removeprefix("selected_") for key in data["metrics"] if key.startswith("selected_")]
         update_review_view(experiment, [*data["metrics"], *nested])
-        logger.info("Review the runs in the MLflow UI at %s", review_path(experiment.experiment_id))
+        self._log_summary(data, review_path(experiment.experiment_id))
+
+    def _log_summary(self, data: dict[str, Any], review: str | None) -> None:
+        """The run's last lines: its top rows, the selection and blessing, the report, the MLflow view."""
+        for line in data.get("console", []):
+            logger.info("%s", line)
+        if self._report:
+            logger.info("Report: %s", self._report)
+        if review:
+            import mlflow
+
+            uri = mlflow.get_tracking_uri()
+            if uri.split(":", 1)[0] in ("http", "https"):
+                logger.info("Review the runs in the MLflow UI at %s/%s", uri.rstrip("/"), review)
+            else:  # a store in the project: `mlflow ui` serves it on its default port
+                logger.info(
+                    "Review the runs: `uv run mlflow ui --backend-store-uri %s`, then open http://127.0.0.1:5000/%s",
+                    uri,
+                    review,
+                )
 
     @staticmethod
     def _log_input(entry: dict[str, str], digest: str) -> None:

@@ -26,6 +26,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from rnn_pipelines.errors import UserError
+
 logger = logging.getLogger(__name__)
 
 WRAPPERS = {"Bidirectional", "TimeDistributed"}  # layers that wrap another layer given under `layer`
@@ -42,7 +44,7 @@ VARIANT_KEYS = ("layers", "training")
 RUN_SETTINGS = frozenset({"checkpoint_dir", "distribution", "mixed_precision"})
 
 
-class ModelSpecError(ValueError):
+class ModelSpecError(UserError, ValueError):
     """A variant's spec is malformed; the message names the variant, the layer and the key."""
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -145,17 +147,50 @@ def length_batches(
         bucket_batch_sizes=[batch_size] * (len(boundaries) + 1),
         pad_to_bucket_boundary=True,
     )
+    # bucketing hides the number of batches from tf.data; it is known (each bucket's reviews in batches,
+    # the last one short), and Keras needs it for the epoch's step count (else it warns at the end of
+    # the first epoch that the input "ran out of data") and for the progress' ETA
+    per_bucket = np.bincount(
+        np.searchsorted(boundaries, lengths, side="right"), minlength=len(boundaries) + 1
+    )
+    batches = int(sum(-(-count // batch_size) for count in per_bucket))
+    data = data.apply(tf.data.experimental.assert_cardinality(batches))
     return data.prefetch(tf.data.AUTOTUNE)
+
+
+_LENGTH_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _length_step(model: Any) -> Any:
+    """``model`` on a batch of any length, traced once per model. ``model.predict`` traces once per batch
+    length, and TensorFlow warns about retracing from the fifth trace in ten calls of one function, which
+    it tells apart by their code: a ``partial`` per model is a function of its own to it."""
+    import tensorflow as tf
+
+    if model not in _LENGTH_STEPS:
+        held = weakref.ref(model)  # the cache must not keep the model alive
+        _LENGTH_STEPS[model] = tf.function(
+            functools.partial(_call_held, held), input_signature=[tf.TensorSpec([None, None], tf.int32)]
+        )
+    return _LENGTH_STEPS[model]
+
+
+def _call_held(held: Any, tokens: Any) -> Any:
+    return held()(tokens, training=False)
 
 
 def predict_in_length_order(
     model: Any, x: np.ndarray, *, batch_size: int, bucket_width: int | None
 ) -> np.ndarray:
     """``model.predict`` over batches cut to their reviews' length, returned in the rows' order."""
+    import tensorflow as tf
+
     data = length_batches(x, np.zeros(len(x), np.float32), batch_size=batch_size, bucket_width=bucket_width)
-    scores = model.predict(data.map(lambda tokens, label: tokens), verbose=0)
     if not bucket_width:
-        return scores
+        return model.predict(data.map(lambda tokens, label: tokens), verbose=0)
+    step = _length_step(model)
+    batches = [np.asarray(step(tf.cast(tokens, tf.int32))) for tokens, _ in data]
+    scores = np.concatenate(batches) if batches else np.zeros((0, 1), np.float32)
     result = np.empty_like(scores)
     result[np.argsort(sequence_lengths(x), kind="stable")] = scores
     return result

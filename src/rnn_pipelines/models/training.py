@@ -1,8 +1,8 @@
 """Fit a Keras model with the project's training conventions, shared by the three domains.
 
 Seeds, device strategy, mixed precision, early stopping with best weights restored, a ``.keras``
-checkpoint per epoch, resume after an interruption (``keras.callbacks.BackupAndRestore``) and a log
-line per epoch.
+checkpoint per epoch, resume after an interruption (``keras.callbacks.BackupAndRestore``), progress
+within each epoch and a log line per epoch.
 """
 
 from __future__ import annotations
@@ -56,21 +56,54 @@ def configure_devices(training: dict[str, Any]) -> AbstractContextManager:
     return strategy.scope()
 
 
-def epoch_logger(name: str, epochs: int) -> Any:
-    """A Keras callback that logs one line per epoch (Keras' own progress bar prints to stdout)."""
+def progress_logger(name: str, epochs: int) -> Any:
+    """A Keras callback that shows each epoch's progress (``rnn_pipelines.logs.Progress``: a live bar in a
+    terminal, a line at most every 30 s in a log: steps done of the epoch's total, elapsed, ETA and the
+    running loss) and logs one line per epoch with its scores and the fit's ETA at that pace. The run's
+    position (``variant 3/7``) comes from ``rnn_pipelines.logs.current_row()``."""
     import keras
 
-    started: dict[str, float] = {}
+    from rnn_pipelines import logs as run_logs
 
-    def begin(epoch: int, logs: dict | None = None) -> None:
-        started["at"] = time.perf_counter()
+    class EpochProgress(keras.callbacks.Callback):
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self.started = time.perf_counter()
+            self.label = f"{run_logs.current_row()}{name}"
+            self.bar: run_logs.Progress | None = None
 
-    def end(epoch: int, logs: dict | None = None) -> None:
-        values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
-        took = time.perf_counter() - started["at"]
-        logger.info("%s epoch %d/%d (%.0f s): %s", name, epoch + 1, epochs, took, values)
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self.epoch_started = time.perf_counter()
+            steps = self.params.get("steps")
+            self.bar = run_logs.Progress(f"{self.label} epoch {epoch + 1}/{epochs}", steps, log=logger)
 
-    return keras.callbacks.LambdaCallback(on_epoch_begin=begin, on_epoch_end=end)
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if self.bar is not None:
+                self.bar.advance(1, **{k: v for k, v in (logs or {}).items() if k == "loss"})
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            if self.bar is not None:
+                self.bar.close()
+            values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
+            now = time.perf_counter()
+            left = epochs - epoch - 1
+            eta = (
+                f", up to {run_logs.duration((now - self.started) / (epoch + 1) * left)} left" if left else ""
+            )
+            logger.info(
+                "%s epoch %d/%d (%s%s): %s",
+                self.label,
+                epoch + 1,
+                epochs,
+                run_logs.duration(now - self.epoch_started),
+                eta,
+                values,
+            )
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            if self.bar is not None:
+                self.bar.close()
+
+    return EpochProgress()
 
 
 def time_budget(name: str, minutes: float | None) -> Any:
@@ -179,7 +212,7 @@ def fit(
         keras.callbacks.BackupAndRestore(str(checkpoints.backup)),
         share_backup(checkpoints),
         keras.callbacks.ModelCheckpoint(str(checkpoints.local / "epoch_{epoch:02d}.keras")),
-        epoch_logger(name, training["epochs"]),
+        progress_logger(name, training["epochs"]),
     ]
     start = time.perf_counter()
     history = model.fit(

@@ -13,12 +13,13 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from rnn_pipelines.errors import UserError
 from rnn_pipelines.schemas.models import SECTIONS, RuleError, blend_rules
 
 MISSING = object()
 
 
-class ParameterError(ValueError):
+class ParameterError(UserError, ValueError):
     """The run's parameters break their schema; the message lists every problem."""
 
 

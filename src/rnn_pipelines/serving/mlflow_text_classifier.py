@@ -35,7 +35,11 @@ class SentimentSavedModel(mlflow.pyfunc.PythonModel):
         self._loaded = tf.saved_model.load(context.artifacts[ARTIFACT])
         self._serve = getattr(self._loaded, SIGNATURE)
 
-    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> np.ndarray:
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> np.ndarray:
+        """``model_input``: a DataFrame as MLflow hands it over (its signature's columns); a hint MLflow
+        takes as "no schema from type hints", so it keeps the logged signature and stays quiet."""
         import tensorflow as tf
 
         if isinstance(model_input, pd.DataFrame):

@@ -65,7 +65,11 @@ class TextGeneratorSavedModel(mlflow.pyfunc.PythonModel):
         if too_long:
             raise _invalid(f"'length' is at most {MAX_LENGTH} tokens per request (row {too_long[0]})")
 
-    def predict(self, context: Any, model_input: Any, params: dict[str, Any] | None = None) -> np.ndarray:
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> np.ndarray:
+        """``model_input``: a DataFrame as MLflow hands it over (its signature's columns); a hint MLflow
+        takes as "no schema from type hints", so it keeps the logged signature and stays quiet."""
         import tensorflow as tf
 
         frame = model_input if isinstance(model_input, pd.DataFrame) else pd.DataFrame(model_input)

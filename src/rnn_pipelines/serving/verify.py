@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from rnn_pipelines.logs import heartbeat
+
 logger = logging.getLogger(__name__)
 
 # Runs with `python -I`: no project on the path, no PYTHONPATH; fails if the project gets imported.
@@ -96,7 +98,8 @@ def verify_in_fresh_process(
         ExportMismatchError: The process failed, imported the project, or an output is off by > ``atol``.
     """
     arguments = [(inputs, dtype), *extra_inputs]
-    (outputs,) = serve_in_fresh_process(path, [(signature, arguments)], timeout=timeout)
+    with heartbeat(f"Verifying the export in a fresh process ({len(inputs)} inputs)", log=logger):
+        (outputs,) = serve_in_fresh_process(path, [(signature, arguments)], timeout=timeout)
     served = np.asarray(outputs, dtype=np.float64)
     expected = np.asarray(expected, dtype=np.float64)
     if served.shape != expected.shape:

@@ -132,6 +132,25 @@ def _finite(value: Any) -> bool:
     return isinstance(value, int | float | np.number) and not isinstance(value, bool) and np.isfinite(value)
 
 
+def summary_lines(
+    release: Release, comparison: pd.DataFrame, selected: str, decision: dict[str, Any], top: int = 3
+) -> list[str]:
+    """What a run ends with in its log: the table's top rows by the selection column, the selected
+    candidate and the blessing decision with its reason."""
+    criterion = release.selection
+    column, label = criterion.column, criterion.label or criterion.column
+    ranked = comparison.dropna(subset=[column]).sort_values(column, ascending=not criterion.higher_is_better)
+    rows = [
+        f"{rank}. {row['variant']} ({row.get('kind', '')}) {criterion.fmt.format(float(row[column]))}"
+        for rank, (_, row) in enumerate(ranked.head(top).iterrows(), start=1)
+    ]
+    verdict = "blessed, now the champion" if decision["blessed"] else "not blessed, the champion stays"
+    return [
+        f"{release.name}: top {len(rows)} of {len(comparison)} rows by {label}: " + "; ".join(rows),
+        f"{release.name}: selected {selected}; {verdict}: {decision['reason']}",
+    ]
+
+
 def run_summary(
     best: dict[str, Any],
     comparison: pd.DataFrame,
@@ -146,7 +165,7 @@ def run_summary(
 
     Returns:
         ``name``, ``metrics``, ``tags``, ``description`` and ``fingerprints`` (provenance ``*_sha256``):
-        what ``MlflowRunSummaryDataset`` logs.
+        what ``MlflowRunSummaryDataset`` logs, and ``console``: the lines the run ends with.
     """
     variant, criterion = best["variant"], release.blessing
     selected = comparison.set_index("variant").loc[variant]
@@ -177,6 +196,7 @@ def run_summary(
         lines.append(f"Best baseline: `{tags['best_baseline']}`, {label} {rival_score}.")
     lines.append(f"Blessing: {decision['reason']}")
     return {
+        "console": summary_lines(release, comparison, variant, decision),
         "name": f"{release.name} · {variant} · {label} {score}",
         "metrics": metrics,
         "tags": tags,

@@ -46,33 +46,39 @@ def _node(
 
 def variant_pipeline(release: Release, variant: str) -> Pipeline:
     """One variant's train → evaluate → nested MLflow run, namespaced ``<domain>.<variant>``: its
-    outputs are ``<domain>.<variant>.model``, ``.history``, ``.metrics`` (``.scores``) and ``.mlflow_run``."""
+    outputs are ``<domain>.<variant>.model``, ``.history``, ``.metrics`` (``.scores``) and ``.mlflow_run``;
+    ``params:spec`` is its ``<domain>.variants.<variant>``. The steps' other inputs are the domain's."""
     domain = release.name
-    template = Pipeline(
+    row = f"{domain}.{variant}"
+    own = {name: f"{row}.{name}" for name in TEMPLATE} | {
+        "params:spec": f"params:{domain}.variants.{variant}"
+    }
+
+    def node(func: Any, inputs: Inputs, outputs: Outputs, name: str) -> Node:
+        return Node(func, _renamed(inputs, own), _renamed(outputs, own), name=name, namespace=row)
+
+    train, evaluate = release.train, release.evaluate
+    record = bound(variant_run_record, variant=variant, curves=release.curves, figures=release.run_figures)
+    return Pipeline(
         [
-            _node(release.train, domain, {}, variant=variant),
-            _node(release.evaluate, domain, {}, variant=variant),
-            Node(
-                bound(
-                    variant_run_record, variant=variant, curves=release.curves, figures=release.run_figures
-                ),
+            node(bound(train.func, variant=variant), train.inputs, train.outputs, train.name),
+            node(bound(evaluate.func, variant=variant), evaluate.inputs, evaluate.outputs, evaluate.name),
+            node(
+                record,
                 ["params:spec", f"params:{domain}.training", "history", "metrics", "model"],
                 "mlflow_run",
-                name="record_variant_run",
+                "record_variant_run",
             ),
         ]
     )
-    shared = template.inputs() - TEMPLATE
-    return Pipeline(
-        template,
-        namespace=f"{domain}.{variant}",
-        inputs={name for name in shared if not name.startswith("params:")},
-        parameters={
-            p: f"params:{domain}.variants.{variant}" if p == "params:spec" else p
-            for p in shared
-            if p.startswith("params:")
-        },
-    )
+
+
+def _renamed(names: Inputs | Outputs, mapping: Mapping[str, str]) -> Any:
+    if names is None or isinstance(names, str):
+        return mapping.get(names, names) if names is not None else None
+    if isinstance(names, list):
+        return [mapping.get(n, n) for n in names]
+    return {key: mapping.get(value, value) for key, value in names.items()}
 
 
 def create_pipeline(release: Release, variants: Iterable[str] = (), **parameters: Any) -> Pipeline:
@@ -99,17 +105,24 @@ def create_pipeline(release: Release, variants: Iterable[str] = (), **parameters
                 {v: f"{domain}.{v}.metrics" for v in variants} | dict(extra.metrics),
                 f"{domain}.comparison",
                 name="compare",
+                namespace=domain,
             ),
-            Node(bound(nodes.select, release=release), f"{domain}.comparison", best, name="select"),
-        ],
-        namespace=domain,
-        prefix_datasets_with_namespace=False,
+            Node(
+                bound(nodes.select, release=release),
+                f"{domain}.comparison",
+                best,
+                name="select",
+                namespace=domain,
+            ),
+        ]
     )
     steps = (*release.report(variants, parameters), release.provenance, release.export, release.verify)
     release_nodes = Pipeline([_node(s, domain, rows, domain) for s in (*steps, *release.checks)])
     bless = Pipeline(
         [
-            Node(nodes.run_tags, f"{domain}.provenance", f"{domain}.run_tags", name="tag_run"),
+            Node(
+                nodes.run_tags, f"{domain}.provenance", f"{domain}.run_tags", name="tag_run", namespace=domain
+            ),
             Node(
                 bound(nodes.bless, release=release),
                 {
@@ -127,16 +140,22 @@ def create_pipeline(release: Release, variants: Iterable[str] = (), **parameters
                 | {f"after_{s.name}": _named(s.outputs, domain, rows) for s in release.checks},
                 f"{domain}.blessing",
                 name="bless",
+                namespace=domain,
             ),
-            Node(nodes.promote_champion, f"{domain}.blessing", f"{domain}.champion", name="promote_champion"),
+            Node(
+                nodes.promote_champion,
+                f"{domain}.blessing",
+                f"{domain}.champion",
+                name="promote_champion",
+                namespace=domain,
+            ),
             Node(
                 bound(nodes.run_summary, release=release),
                 [best, f"{domain}.comparison", f"{domain}.blessing", f"{domain}.provenance"],
                 f"{domain}.run_summary",
                 name="summarize_run",
+                namespace=domain,
             ),
-        ],
-        namespace=domain,
-        prefix_datasets_with_namespace=False,
+        ]
     )
     return trained + select + release_nodes + bless

@@ -374,7 +374,9 @@ def test_a_failed_validation_names_the_report_where_the_run_writes_it(
     from rnn_pipelines import hooks
     from rnn_pipelines.pipelines.validation.nodes import report_location
 
-    assert report_location("imdb") == "data/08_reporting/validation/imdb.html"  # outside a run
+    # outside a run (an earlier session in this process left its loader behind)
+    monkeypatch.delitem(hooks._ACTIVE, "config_loader", raising=False)
+    assert report_location("imdb") == "data/08_reporting/validation/imdb.html"
     loader = {"globals": {"data_root": "s3://team-bucket/rnn-pipelines"}}
     monkeypatch.setitem(hooks._ACTIVE, "config_loader", loader)
     assert report_location("imdb") == "s3://team-bucket/rnn-pipelines/08_reporting/validation/imdb.html"

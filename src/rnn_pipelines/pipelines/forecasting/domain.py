@@ -52,28 +52,24 @@ def ensemble_pipeline(ensemble: str, variants: list[str]) -> Pipeline:
         "backtest": "params:forecasting.backtest",
         "ensembles": "params:forecasting.ensembles",
     }
-    template = Pipeline(
+    row = f"forecasting.{ensemble}"
+    return Pipeline(
         [
             Node(
                 bound(average_forecasts, ensemble=ensemble),
                 shared | member_inputs,
-                ["blend", "metrics"],
+                [f"{row}.blend", f"{row}.metrics"],
                 name="average_forecasts",
+                namespace=row,
             ),
             Node(
                 bound(record_ensemble_run, ensemble=ensemble),
-                ["blend", "metrics"],
-                "mlflow_run",
+                [f"{row}.blend", f"{row}.metrics"],
+                f"{row}.mlflow_run",
                 name="record_ensemble_run",
+                namespace=row,
             ),
         ]
-    )
-    parameters = {v for v in shared.values() if v.startswith("params:")}
-    return Pipeline(
-        template,
-        namespace=f"forecasting.{ensemble}",
-        inputs={v for v in shared.values() if v not in parameters} | set(member_inputs.values()),
-        parameters={p: p for p in parameters},
     )
 
 
@@ -184,7 +180,7 @@ DOMAIN = Release(
     ),
     curves=CURVES,
     rows=rows,
-    selection=Criterion("val_mae", higher_is_better=False),
+    selection=Criterion("val_mae", higher_is_better=False, label="validation MAE (°C)", fmt="{:.3f}"),
     candidate_kinds=("rnn", ENSEMBLE),
     selected_columns=("kind", "val_mae", "test_mae", "test_rmse", "test_mae_mean", "test_mae_sd"),
     describe_selection=describe_selection,

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from rnn_pipelines.errors import UserError
 from rnn_pipelines.pipelines.forecasting.nodes import NO_TRAINING, scorecard
 from rnn_pipelines.reporting.runs import blend_run_record
 
@@ -33,7 +34,7 @@ logger = logging.getLogger(__name__)
 KIND = "ensemble"
 
 
-class EnsembleSpecError(ValueError):
+class EnsembleSpecError(UserError, ValueError):
     """An ensemble's spec is malformed; the message names the ensemble and the key."""
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.errors import UserError
 from rnn_pipelines.models.series import covariate_columns
 
 logger = logging.getLogger(__name__)
@@ -84,11 +85,11 @@ def build_corpus(text: str, options: dict[str, Any]) -> str:
     return corpus
 
 
-class SeriesFrequencyError(ValueError):
+class SeriesFrequencyError(UserError, ValueError):
     """The series is not one value per day and the configuration does not say how to make it so."""
 
 
-class FeatureColumnError(ValueError):
+class FeatureColumnError(UserError, ValueError):
     """``temperatures_ingestion.features`` names a column the temperature source does not have."""
 
 

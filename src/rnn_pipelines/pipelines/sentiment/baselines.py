@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.logs import heartbeat
 from rnn_pipelines.models import ngrams
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
 
@@ -43,7 +44,8 @@ def train_linear_challenger(train: pd.DataFrame, options: dict[str, Any]) -> tup
         LogisticRegression(C=options["C"], max_iter=options["max_iter"]),
     )
     start = time.perf_counter()
-    model.fit(train["text"].tolist(), _labels(train))
+    with heartbeat("linear_tfidf: fitting TF-IDF + logistic regression", log=logger):
+        model.fit(train["text"].tolist(), _labels(train))
     classifier = model[-1]
     parameters = int(classifier.coef_.size + classifier.intercept_.size)
     return model, untrained_summary(time.perf_counter() - start, parameters)
@@ -94,9 +96,10 @@ def train_nbsvm(
 
     start = time.perf_counter()
     order = options["ngram_order"]
-    vocabulary = ngrams.fit_vocabulary(train["text"].tolist(), order=order, min_df=options["min_df"])
-    x_train = ngrams.binary_matrix(train["text"].tolist(), vocabulary, order=order)
-    x_validation = ngrams.binary_matrix(validation["text"].tolist(), vocabulary, order=order)
+    with heartbeat(f"nbsvm: counting 1- to {order}-grams", log=logger):
+        vocabulary = ngrams.fit_vocabulary(train["text"].tolist(), order=order, min_df=options["min_df"])
+        x_train = ngrams.binary_matrix(train["text"].tolist(), vocabulary, order=order)
+        x_validation = ngrams.binary_matrix(validation["text"].tolist(), vocabulary, order=order)
     y_train, y_validation = _labels(train), _labels(validation)
     ratio = sp.diags(log_count_ratio(x_train, y_train, options["smoothing"]))
     fitted = {}
@@ -104,7 +107,8 @@ def train_nbsvm(
         classifier = LogisticRegression(
             C=c, solver="liblinear", dual=True, max_iter=options["max_iter"], random_state=options["seed"]
         )
-        classifier.fit(x_train @ ratio, y_train)
+        with heartbeat(f"nbsvm: fitting C={c:g} ({len(fitted) + 1} of {len(options['C'])})", log=logger):
+            classifier.fit(x_train @ ratio, y_train)
         fitted[c] = (classifier, float(classifier.score(x_validation @ ratio, y_validation)))
         logger.info("NBSVM C=%g: validation accuracy %.4f", c, fitted[c][1])
     best_c = max(fitted, key=lambda c: fitted[c][1])  # the first of equals: the smallest C listed first

@@ -46,24 +46,14 @@ from rnn_pipelines.skeleton.release import TRAINED, Criterion, Release, Rows, St
 SPLITS = ["sentiment.train", "sentiment.validation", "sentiment.test"]
 
 
-def baseline_pipeline(name: str, *, train: Node, evaluate: Node) -> Pipeline:
-    """A linear baseline's training and scoring, namespaced ``sentiment.<name>`` like a variant:
-    ``.model``, ``.metrics`` (and ``.scores`` when hybrids can blend it)."""
-    return Pipeline(
-        [train, evaluate],
-        namespace=f"sentiment.{name}",
-        inputs=set(SPLITS),
-        parameters={p for node in (train, evaluate) for p in node.inputs if p.startswith("params:")},
-    )
-
-
 def hybrid_pipeline(hybrid: str, members: list[str]) -> Pipeline:
     """One hybrid, namespaced ``sentiment.<hybrid>``: the blend of its members fitted on validation
     (``.blend``), its scorecard (``.metrics``) and its nested MLflow run (``.mlflow_run``)."""
+    row = f"sentiment.{hybrid}"
     member_inputs = {f"metrics_{m}": f"sentiment.{m}.metrics" for m in members} | {
         f"scores_{m}": f"sentiment.{m}.scores" for m in members
     }
-    template = Pipeline(
+    return Pipeline(
         [
             Node(
                 bound(blend_members, hybrid=hybrid, members=members),
@@ -73,22 +63,18 @@ def hybrid_pipeline(hybrid: str, members: list[str]) -> Pipeline:
                     "options": "params:sentiment.blending",
                 }
                 | member_inputs,
-                outputs=["blend", "metrics"],
+                outputs=[f"{row}.blend", f"{row}.metrics"],
                 name="blend_members",
+                namespace=row,
             ),
             Node(
                 bound(record_hybrid_run, hybrid=hybrid),
-                inputs=["blend", "metrics"],
-                outputs="mlflow_run",
+                inputs=[f"{row}.blend", f"{row}.metrics"],
+                outputs=f"{row}.mlflow_run",
                 name="record_hybrid_run",
+                namespace=row,
             ),
         ]
-    )
-    return Pipeline(
-        template,
-        namespace=f"sentiment.{hybrid}",
-        inputs={"sentiment.validation", "sentiment.test", *member_inputs.values()},
-        parameters={"params:sentiment.blending": "params:sentiment.blending"},
     )
 
 
@@ -96,34 +82,48 @@ def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
     """The linear baselines (TF-IDF + LR, NBSVM) and, when there are variants, the hybrids
     (``sentiment.hybrids``: name → ``{blend: [members]}``)."""
     blends = hybrid_members(parameters.get("hybrids")) if variants else {}
-    baselines = baseline_pipeline(
-        "linear_tfidf",
-        train=Node(
-            train_linear_challenger,
-            inputs=["sentiment.train", "params:sentiment.linear_challenger"],
-            outputs=["model", "training_summary"],
-            name="train_linear_challenger",
-        ),
-        evaluate=Node(
-            evaluate_linear_challenger,
-            inputs=["model", "sentiment.validation", "sentiment.test", "training_summary"],
-            outputs="metrics",
-            name="evaluate_linear_challenger",
-        ),
-    ) + baseline_pipeline(
-        "nbsvm",
-        train=Node(
-            train_nbsvm,
-            inputs=["sentiment.train", "sentiment.validation", "params:sentiment.nbsvm"],
-            outputs=["model", "training_summary"],
-            name="train_nbsvm",
-        ),
-        evaluate=Node(
-            evaluate_nbsvm,
-            inputs=["model", "sentiment.validation", "sentiment.test", "training_summary"],
-            outputs=["metrics", "scores"],
-            name="evaluate_nbsvm",
-        ),
+    tfidf, nbsvm = "sentiment.linear_tfidf", "sentiment.nbsvm"  # namespaced like a variant
+    baselines = Pipeline(
+        [
+            Node(
+                train_linear_challenger,
+                inputs=["sentiment.train", "params:sentiment.linear_challenger"],
+                outputs=[f"{tfidf}.model", f"{tfidf}.training_summary"],
+                name="train_linear_challenger",
+                namespace=tfidf,
+            ),
+            Node(
+                evaluate_linear_challenger,
+                inputs=[
+                    f"{tfidf}.model",
+                    "sentiment.validation",
+                    "sentiment.test",
+                    f"{tfidf}.training_summary",
+                ],
+                outputs=f"{tfidf}.metrics",
+                name="evaluate_linear_challenger",
+                namespace=tfidf,
+            ),
+            Node(
+                train_nbsvm,
+                inputs=["sentiment.train", "sentiment.validation", "params:sentiment.nbsvm"],
+                outputs=[f"{nbsvm}.model", f"{nbsvm}.training_summary"],
+                name="train_nbsvm",
+                namespace=nbsvm,
+            ),
+            Node(
+                evaluate_nbsvm,
+                inputs=[
+                    f"{nbsvm}.model",
+                    "sentiment.validation",
+                    "sentiment.test",
+                    f"{nbsvm}.training_summary",
+                ],
+                outputs=[f"{nbsvm}.metrics", f"{nbsvm}.scores"],  # scores: hybrids can blend it
+                name="evaluate_nbsvm",
+                namespace=nbsvm,
+            ),
+        ]
     )
     hybrids = sum((hybrid_pipeline(h, m) for h, m in blends.items()), start=Pipeline([]))
     return Rows(
@@ -246,7 +246,7 @@ DOMAIN = Release(
     curves=CURVES,
     run_figures=confusion_figure,
     rows=rows,
-    selection=Criterion("val_accuracy", higher_is_better=True),
+    selection=Criterion("val_accuracy", higher_is_better=True, label="validation accuracy"),
     selected_columns=("kind", "val_accuracy", "test_accuracy"),
     describe_selection=describe_selection,
     candidate_kinds=("rnn", "hybrid"),

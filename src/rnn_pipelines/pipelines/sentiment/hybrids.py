@@ -23,6 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rnn_pipelines.errors import UserError
 from rnn_pipelines.pipelines.sentiment.scoring import classification_metrics, scorecard, untrained_summary
 from rnn_pipelines.reporting.runs import blend_run_record
 from rnn_pipelines.schemas.models import HYBRID_BASELINES
@@ -31,7 +32,7 @@ from rnn_pipelines.serving.text_classifier import log_odds
 logger = logging.getLogger(__name__)
 
 
-class HybridSpecError(ValueError):
+class HybridSpecError(UserError, ValueError):
     """A hybrid's spec is malformed; the message names the hybrid and the key."""
 
 

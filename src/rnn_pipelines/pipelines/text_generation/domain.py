@@ -118,7 +118,7 @@ DOMAIN = Release(
         "evaluate_language_model",
     ),
     curves=CURVES,
-    selection=Criterion("val_nats_per_token", higher_is_better=False),
+    selection=Criterion("val_nats_per_token", higher_is_better=False, label="validation loss (nats/token)"),
     selected_columns=("level", "val_nats_per_token", "val_perplexity", "val_nats_per_char"),
     report=report,
     provenance=Step(

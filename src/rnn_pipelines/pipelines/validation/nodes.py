@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from rnn_pipelines.errors import UserError
 from rnn_pipelines.pipelines.validation import suites
 
 logger = logging.getLogger(__name__)
@@ -23,7 +24,7 @@ EXAMPLES = 5  # offending rows kept per failed expectation
 _MAX_VALUE_CHARS = 120
 
 
-class DataValidationError(ValueError):
+class DataValidationError(UserError, ValueError):
     """Raised when a data set fails its expectation suite; the message lists every failure."""
 
 
