@@ -31,10 +31,10 @@ TINY_REVIEWS: dict[tuple[str, str], list[tuple[int, int, str]]] = {
 }
 
 
-# The suite runs on two processes (pytest-xdist: ``-n 2 --dist loadgroup`` in pyproject.toml). A test file
-# runs whole on one of them (its tests may build on each other); files that share a session fixture run
-# on the same one, so the fixture is built once: the team's services and its three smoke runs, the local
-# sentiment smoke run, the tiny exported models of tests/serving.
+# The suite runs on two processes (pytest-xdist, ``-n 2`` in pyproject.toml). A test file runs whole on one
+# of them (its tests may build on each other), and files that share a session fixture run on the same one,
+# so the fixture is built once: the team's services and its smoke runs, the local sentiment smoke run, the
+# tiny exported models of tests/serving.
 SHARED_FIXTURES = {
     "tests/integration/test_mlflow_server.py": "team_runs",
     "tests/integration/test_model_serving.py": "team_runs",
@@ -47,13 +47,23 @@ SHARED_FIXTURES = {
 }
 
 
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Each test in its file's group (``SHARED_FIXTURES``: the group of the files that share a fixture)."""
-    root = Path(__file__).resolve().parents[1]
-    for item in items:
-        path = item.path.resolve().relative_to(root).as_posix()
-        group = next((g for prefix, g in SHARED_FIXTURES.items() if path.startswith(prefix)), path)
-        item.add_marker(pytest.mark.xdist_group(group))
+def group_of(nodeid: str) -> str:
+    """The group a test runs in: its file, or the fixture its file shares (``SHARED_FIXTURES``)."""
+    path = nodeid.split("::", 1)[0]
+    return next((group for prefix, group in SHARED_FIXTURES.items() if path.startswith(prefix)), path)
+
+
+@pytest.hookimpl(tryfirst=True)  # instead of xdist's own scheduling
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """xdist's per-scope scheduling with ``group_of`` as the scope (its ``--dist loadgroup`` needs a
+    marker its workers do not see under pytest 9)."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return group_of(nodeid)
+
+    return SharedFixtureScheduling(config, log)
 
 
 @contextmanager
