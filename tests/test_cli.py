@@ -53,9 +53,22 @@ def test_the_kedro_cli_takes_the_projects_run() -> None:
 
     from rnn_pipelines import cli
 
-    assert cli.cli.commands["run"] is cli.run and cli.run is not kedro_run
+    assert cli.cli.get_command(None, "run") is cli.run and cli.run is not kedro_run
     assert {p.name for p in kedro_run.params} < {p.name for p in cli.run.params}
-    assert set(COMMANDS) == set(cli.cli.commands)
+    assert set(COMMANDS) == set(cli.cli.list_commands(None))
+
+
+def test_predict_imports_no_kedro_so_its_output_is_the_answer_alone() -> None:
+    code = (
+        "import sys\n"
+        "from rnn_pipelines.cli import predict, generate, retrain\n"
+        "heavy = ('kedro.framework.project', 'tensorflow')\n"
+        "print('IMPORTED', sorted(m for m in heavy if m in sys.modules))\n"
+    )
+    shown = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert shown.stdout.strip() == "IMPORTED []"
 
 
 def test_an_unknown_command_is_a_usage_error() -> None:

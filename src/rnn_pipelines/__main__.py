@@ -33,7 +33,7 @@ class Commands(click.Group):
             configure_project(__package__ or "rnn_pipelines")
         from rnn_pipelines import cli
 
-        return cli.cli.commands[name]
+        return cli.cli.get_command(ctx, name)
 
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         with formatter.section("Commands"):

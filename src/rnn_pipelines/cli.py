@@ -19,7 +19,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-from kedro.framework.cli.project import run as kedro_run
 
 from rnn_pipelines import errors
 from rnn_pipelines.domains import BY_NAME
@@ -58,19 +57,24 @@ def guarded(callback: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-# Kedro's own ``run`` (every option of it, documented by ``kedro run --help``), with ``--verbose``
-run = click.Command(
-    name="run",
-    params=[*kedro_run.params, VERBOSE],
-    callback=guarded(kedro_run.callback),
-    help=(
-        "Run a pipeline: rnn-pipelines run --pipelines=sentiment [--env=smoke] [--params key=value]. "
-        "Kedro's run command (the same as `kedro run`); a mistake prints its message alone "
-        f"(exit codes: {', '.join(f'{code} {what}' for code, what in errors.EXIT_CODES.items())})."
-    ),
-    short_help="Run a pipeline (Kedro's run).",
-    context_settings=kedro_run.context_settings,
-)
+def make_run() -> click.Command:
+    """Kedro's own ``run`` (every option of it, documented by ``kedro run --help``) with ``--verbose`` and
+    a user's mistake reported as its message alone."""
+    from kedro.framework.cli.project import run as kedro_run
+
+    codes = ", ".join(f"{code} {what}" for code, what in errors.EXIT_CODES.items())
+    return click.Command(
+        name="run",
+        params=[*kedro_run.params, VERBOSE],
+        callback=guarded(kedro_run.callback),
+        help=(
+            "Run a pipeline: rnn-pipelines run --pipelines=sentiment [--env=smoke] [--params key=value]. "
+            f"Kedro's run command (the same as `kedro run`); a mistake prints its message alone (exit codes: "
+            f"{codes})."
+        ),
+        short_help="Run a pipeline (Kedro's run).",
+        context_settings=kedro_run.context_settings,
+    )
 
 
 @click.command(name="predict", context_settings={"help_option_names": ["-h", "--help"]})
@@ -211,13 +215,34 @@ class RetrainingFailed(errors.UserError):
         self.exit_code = exit_code
 
 
-@click.group(name="rnn-pipelines")
+class ProjectCommands(click.Group):
+    """The project's commands; ``run`` is made from Kedro's when it is first asked for: importing Kedro's
+    command line configures logging, which ``predict`` and ``generate`` (whose output is the answer, on
+    a machine without the project) must not."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, "run"})
+
+    def get_command(self, ctx: click.Context | None, name: str) -> click.Command | None:
+        if name == "run" and "run" not in self.commands:
+            self.add_command(make_run())
+        return self.commands.get(name)
+
+
+@click.group(cls=ProjectCommands, name="rnn-pipelines")
 def cli() -> None:
     """The project's commands (Kedro adds them to its own: `kedro run` is this `run`)."""
 
 
-for command in (run, predict, generate, retrain):
+for command in (predict, generate, retrain):
     cli.add_command(command)
+
+
+def __getattr__(name: str) -> Any:
+    """``rnn_pipelines.cli.run``: where Kedro's packaged entry point looks for the project's run."""
+    if name == "run":
+        return cli.get_command(None, "run")
+    raise AttributeError(name)
 
 
 def invoke(command: click.Command, argv: Sequence[str] | None, prog: str) -> int:
