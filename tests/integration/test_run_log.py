@@ -81,7 +81,8 @@ def test_the_run_ends_with_its_summary(log_lines: list[str]) -> None:
     tail = "\n".join(log_lines[-8:])
     assert re.search(r"sentiment: top 3 of \d+ rows by validation accuracy: 1\. \w+", tail)
     assert re.search(
-        r"sentiment: selected \w+; (blessed, now the champion|not blessed, the champion stays)", tail
+        r"sentiment: selected (\w+); \1 (blessed: .+; the new champion|not blessed: .+; the champion stays)",
+        tail,
     )
     assert "Report: " in tail and "08_reporting/sentiment/comparison.html" in tail
     assert "Review the runs: `uv run mlflow ui --backend-store-uri sqlite:///" in tail

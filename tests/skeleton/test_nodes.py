@@ -1,4 +1,5 @@
-"""The skeleton's run summary: what the pipeline's MLflow run shows in the runs table."""
+"""The skeleton's run summary: what the pipeline's MLflow run shows in the runs table, and the run's last
+log lines."""
 
 from __future__ import annotations
 
@@ -67,3 +68,26 @@ def test_lower_is_better_picks_the_lowest_baseline_and_skips_missing_scores() ->
     assert "champion_before_test_mae" not in summary["metrics"]  # no champion yet
     assert "selected_test_rmse" not in summary["metrics"]  # not a column of this table
     assert summary["name"] == "forecasting · gru · test MAE (°C) 1.700"
+
+
+def test_a_run_ends_with_its_top_rows_by_the_selection_column_and_the_decision() -> None:
+    decision = {"blessed": True, "reason": "bigru_pool_nbsvm blessed: test accuracy 0.9188 (no champion yet)"}
+    assert nodes.summary_lines(SENTIMENT, SENTIMENT_TABLE, "bigru_pool_nbsvm", decision) == [
+        "sentiment: top 3 of 4 rows by validation accuracy: 1. bigru_pool_nbsvm (hybrid) 0.9250; "
+        "2. nbsvm (linear) 0.9240; 3. linear_tfidf (linear) 0.9100",
+        "sentiment: selected bigru_pool_nbsvm; bigru_pool_nbsvm blessed: test accuracy 0.9188 "
+        "(no champion yet); the new champion",
+    ]
+    table = pd.DataFrame(
+        [
+            {"variant": "gru", "kind": "rnn", "val_mae": 1.69},
+            {"variant": "persistence", "kind": "baseline", "val_mae": 1.9},
+            {"variant": "lstm", "kind": "rnn", "val_mae": math.nan},  # not scored: not ranked
+        ]
+    )
+    lines = nodes.summary_lines(FORECASTING, table, "gru", {"blessed": False, "reason": "gru not blessed: …"})
+    assert lines == [
+        "forecasting: top 2 of 3 rows by validation MAE (°C): 1. gru (rnn) 1.690; "
+        "2. persistence (baseline) 1.900",
+        "forecasting: selected gru; gru not blessed: …; the champion stays",
+    ]

@@ -144,10 +144,10 @@ def summary_lines(
         f"{rank}. {row['variant']} ({row.get('kind', '')}) {criterion.fmt.format(float(row[column]))}"
         for rank, (_, row) in enumerate(ranked.head(top).iterrows(), start=1)
     ]
-    verdict = "blessed, now the champion" if decision["blessed"] else "not blessed, the champion stays"
+    outcome = "the new champion" if decision["blessed"] else "the champion stays"
     return [
         f"{release.name}: top {len(rows)} of {len(comparison)} rows by {label}: " + "; ".join(rows),
-        f"{release.name}: selected {selected}; {verdict}: {decision['reason']}",
+        f"{release.name}: selected {selected}; {decision['reason']}; {outcome}",
     ]
 
 
