@@ -93,7 +93,7 @@ class CheckpointFolder:
             self._shared.point(version)
         finally:
             shutil.rmtree(staging, ignore_errors=True)
-        self._shared.prune()
+        self._shared.prune(quiet=True)  # the previous epoch's state, every epoch
 
     def clear(self) -> None:
         """Remove the resume state, here and on the shared storage (the fit completed or it is stale)."""

@@ -97,16 +97,18 @@ class VersionedFolder:
         pointer = {"version": version, "written_at": datetime.now(UTC).isoformat(timespec="seconds")}
         storage.write_json(storage.join(self.url, POINTER), {**pointer, "history": history})
 
-    def prune(self) -> list[str]:
+    def prune(self, *, quiet: bool = False) -> list[str]:
         """Remove the version folders that are neither among the last ``keep`` made current nor current
-        (what crashed writes and older champions left). Returns the removed versions."""
+        (what crashed writes and older champions left). Returns the removed versions; ``quiet``: say so
+        at debug level only (the resume state's previous epoch, after every epoch)."""
         pointer = self.pointer() or {}
         kept = {*pointer.get("history", []), pointer.get("version")}
         removed = [n for n in storage.folders(self.url) if VERSION.match(n) and n not in kept]
         for name in removed:
             storage.remove(storage.join(self.url, name))
         if removed:
-            logger.info("Removed %d old or unfinished version(s) under %s", len(removed), self.url)
+            level = logging.DEBUG if quiet else logging.INFO
+            logger.log(level, "Removed %d old or unfinished version(s) under %s", len(removed), self.url)
         return removed
 
 
