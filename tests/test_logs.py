@@ -91,27 +91,30 @@ def test_durations_read_as_a_person_says_them() -> None:
     ]
 
 
-def test_off_a_terminal_kedros_rich_handler_becomes_plain_whole_lines(monkeypatch, capsys) -> None:
-    from kedro.logging import RichHandler
+def test_off_a_terminal_kedros_rich_handler_becomes_plain_whole_lines_on_the_same_stream() -> None:
+    import io
 
-    monkeypatch.setattr(logs, "terminal", lambda: False)
+    from kedro.logging import RichHandler
+    from rich.console import Console
+
+    stream = io.StringIO()  # `kedro run > run.log`: the handler's stream is a file
     root = logging.Logger("test-root")
-    root.addHandler(RichHandler())
+    root.addHandler(RichHandler(console=Console(file=stream)))
     logs.plain_lines_off_terminal(root)
     (handler,) = root.handlers
-    assert type(handler) is logging.StreamHandler
+    assert type(handler) is logging.StreamHandler and handler.stream is stream
     message = "params:sentiment.variants.bigru_pool " * 5
-    record = logging.LogRecord("kedro.io", logging.INFO, __file__, 1, message, None, None)
-    line = handler.format(record)
-    assert line.endswith(f"INFO kedro.io: {message}") and "\n" not in line
+    root.info(message)
+    line = stream.getvalue()
+    assert line.endswith(f"INFO test-root: {message}\n") and line.count("\n") == 1
 
 
-def test_in_a_terminal_the_rich_handler_stays(monkeypatch) -> None:
+def test_in_a_terminal_the_rich_handler_stays() -> None:
     from kedro.logging import RichHandler
+    from rich.console import Console
 
-    monkeypatch.setattr(logs, "terminal", lambda: True)
     root = logging.Logger("test-root")
-    rich = RichHandler()
+    rich = RichHandler(console=Console(force_terminal=True))
     root.addHandler(rich)
     logs.plain_lines_off_terminal(root)
     assert root.handlers == [rich]

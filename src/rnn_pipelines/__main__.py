@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import click
 
+from rnn_pipelines.errors import exit_codes
+
 # name → its one-line summary in `rnn-pipelines --help`
 COMMANDS = {
     "run": "Run a pipeline: rnn-pipelines run --pipelines=sentiment (Kedro's `kedro run`).",
@@ -40,16 +42,16 @@ class Commands(click.Group):
             formatter.write_dl(list(COMMANDS.items()))
 
 
-@click.group(cls=Commands, name="rnn-pipelines", context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(
+    cls=Commands,
+    name="rnn-pipelines",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="rnn-pipelines: train, compare, export and serve recurrent networks for sentiment, text generation "
+    f"and temperature forecasting. Exit codes: {exit_codes()} Each command's --verbose shows a mistake's "
+    "traceback too.",
+)
 def main() -> None:
-    """rnn-pipelines: train, compare, export and serve recurrent networks for sentiment, text generation
-    and temperature forecasting.
-
-    \b
-    Exit codes: 0 done, 1 a crash (traceback shown), 2 a mistake to put right (an argument, a
-    parameter, the data), 3 refused (another run of the pipeline is running), 4 storage or tracking
-    cannot be used. Each command's --verbose shows a mistake's traceback too.
-    """
+    """The project's commands (``COMMANDS``), each imported when it is used."""
 
 
 if __name__ == "__main__":

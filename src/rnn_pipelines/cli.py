@@ -62,15 +62,14 @@ def make_run() -> click.Command:
     a user's mistake reported as its message alone."""
     from kedro.framework.cli.project import run as kedro_run
 
-    codes = ", ".join(f"{code} {what}" for code, what in errors.EXIT_CODES.items())
     return click.Command(
         name="run",
         params=[*kedro_run.params, VERBOSE],
         callback=guarded(kedro_run.callback),
         help=(
             "Run a pipeline: rnn-pipelines run --pipelines=sentiment [--env=smoke] [--params key=value]. "
-            f"Kedro's run command (the same as `kedro run`); a mistake prints its message alone (exit codes: "
-            f"{codes})."
+            "Kedro's run command (the same as `kedro run`); a mistake prints its message alone. Exit codes: "
+            + errors.exit_codes()
         ),
         short_help="Run a pipeline (Kedro's run).",
         context_settings=kedro_run.context_settings,

@@ -3,18 +3,8 @@
 An exception that derives from ``UserError`` names the file, row, parameter or address and the rule it
 breaks; ``rnn-pipelines`` and ``kedro run`` print that message alone and exit with its ``exit_code``.
 Anything else is a crash: its traceback, exit code 1. ``--verbose`` (or ``RNN_PIPELINES_VERBOSE=1``)
-shows the traceback for a mistake too. Exit codes:
-
-====  ======================================================================================
-0     done
-1     a crash: a bug or an unexpected failure (the traceback is printed and, for a pipeline run,
-      logged to its MLflow run as ``error/traceback.txt``)
-2     a mistake to put right: a command-line argument, a parameter, the data (missing, corrupt,
-      failing validation), a model spec
-3     refused: another run of the same pipeline holds its lock (retry later, or ``--wait``)
-4     storage or tracking cannot be used: the data root or the MLflow server is unreachable or
-      refuses the settings
-====  ======================================================================================
+shows the traceback for a mistake too. ``EXIT_CODES`` says what each code means (the commands' help
+shows it).
 """
 
 from __future__ import annotations
@@ -22,7 +12,18 @@ from __future__ import annotations
 import os
 
 VERBOSE_VARIABLE = "RNN_PIPELINES_VERBOSE"  # 1: tracebacks for user mistakes too
-EXIT_CODES = {1: "crash", 2: "mistake", 3: "refused", 4: "storage or tracking"}
+EXIT_CODES = {
+    0: "done",
+    1: "a crash (its traceback is printed, and kept in a failed pipeline's MLflow run)",
+    2: "a mistake to put right (an argument, a parameter, the data, a model spec)",
+    3: "refused (another run of the pipeline holds its lock: retry later, or --wait)",
+    4: "storage or tracking cannot be used (the data root or the MLflow server)",
+}
+
+
+def exit_codes() -> str:
+    """``EXIT_CODES`` in one sentence, for the commands' help."""
+    return "; ".join(f"{code} {meaning}" for code, meaning in EXIT_CODES.items()) + "."
 
 
 class UserError(Exception):

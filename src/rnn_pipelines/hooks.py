@@ -98,8 +98,8 @@ class CloseMlflowRunHook:
 
     @hook_impl
     def on_pipeline_error(self, error: Exception, *args: Any, **kwargs: Any) -> None:
+        record_failure(self._run_id, error)  # while the project's tracking URI is still set
         self._close("FAILED")
-        record_failure(self._run_id, error)
 
 
 def record_failure(run_id: str | None, error: BaseException) -> None:
@@ -251,7 +251,7 @@ class ProgressHook:
 
         from rnn_pipelines import logs
 
-        if is_training(node.name) and node.name in self._training:
+        if node.name in self._training:
             self._started += 1
             logs.set_row(self._started, len(self._training))
             row = node.name.rsplit(".", 1)[0]
@@ -263,7 +263,7 @@ class ProgressHook:
     def after_node_run(self, node: Any, *args: Any, **kwargs: Any) -> None:
         from rnn_pipelines import logs
 
-        if is_training(node.name):
+        if node.name in self._training:
             logs.set_row()
 
     @hook_impl

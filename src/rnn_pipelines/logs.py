@@ -80,14 +80,14 @@ def filter_noise() -> None:
 
 
 def plain_lines_off_terminal(root: logging.Logger | None = None) -> None:
-    """Replace Kedro's rich handler by a plain one when standard error is not a terminal: one line per
-    record, never wrapped (rich wraps at 80 columns in a file), timestamped, with the logger's name."""
+    """Replace Kedro's rich handler by a plain one on the same stream when that stream is not a terminal
+    (``kedro run > run.log``, a pipe, a task log): one line per record, never wrapped (rich wraps at 80
+    columns there), timestamped, with the logger's name."""
     root = root or logging.getLogger()
-    if terminal():
-        return
     for handler in list(root.handlers):
-        if type(handler).__module__.startswith(("kedro.logging", "rich.")):
-            plain = logging.StreamHandler(sys.stderr)
+        console = getattr(handler, "console", None)  # rich's handler and Kedro's
+        if console is not None and not console.is_terminal:
+            plain = logging.StreamHandler(console.file)
             plain.setLevel(handler.level)
             plain.setFormatter(logging.Formatter(PLAIN_FORMAT, PLAIN_DATE_FORMAT))
             root.removeHandler(handler)
@@ -124,12 +124,18 @@ def setup() -> None:
 
 
 def _console() -> Any | None:
-    """The rich console Kedro's handler writes to (log lines then print above a live bar)."""
+    """The rich console Kedro's handler writes to (log lines then print above a live bar), if the root
+    logger still has one."""
     for handler in logging.getLogger().handlers:
         console = getattr(handler, "console", None)
         if console is not None:
             return console
     return None
+
+
+def shown_values(values: dict[str, float]) -> str:
+    """``loss=0.5123 val_loss=0.4410``: scores as a log line shows them."""
+    return " ".join(f"{k}={v:.4f}" for k, v in values.items())
 
 
 def duration(seconds: float) -> str:
@@ -183,8 +189,8 @@ class Progress:
         self.next_tenth = 1
         self._bar = None
         enabled = progress_enabled()
-        console = _console() if enabled else None
-        if (terminal() if live is None else live) and enabled and console is not None:
+        console = _console() if enabled else None  # a rich console is left only where it is a terminal
+        if enabled and console is not None and (console.is_terminal if live is None else live):
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -226,15 +232,15 @@ class Progress:
         if eta is not None:
             parts.append(f"ETA {duration(eta)}")
         if self.values:
-            parts.append(" ".join(f"{k}={v:.4f}" for k, v in self.values.items()))
+            parts.append(shown_values(self.values))
         return ", ".join(parts)
 
     def advance(self, steps: int = 1, **values: float) -> None:
+        """Count ``steps`` more done, with the latest ``values``."""
         self.done += steps
         self.values = {k: float(v) for k, v in values.items()}
         if self._bar is not None:
-            shown = " ".join(f"{k}={v:.4f}" for k, v in self.values.items())
-            self._bar.update(self._id, completed=self.done, values=shown)
+            self._bar.update(self._id, completed=self.done, values=shown_values(self.values))
             return
         if self.quiet:
             return

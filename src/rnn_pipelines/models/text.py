@@ -182,14 +182,15 @@ def _call_held(held: Any, tokens: Any) -> Any:
 def predict_in_length_order(
     model: Any, x: np.ndarray, *, batch_size: int, bucket_width: int | None
 ) -> np.ndarray:
-    """``model.predict`` over batches cut to their reviews' length, returned in the rows' order."""
+    """The model's scores over batches cut to their reviews' length (one trace per model), returned in
+    the rows' order; ``model.predict`` on fixed-length batches without ``bucket_width``."""
     import tensorflow as tf
 
     data = length_batches(x, np.zeros(len(x), np.float32), batch_size=batch_size, bucket_width=bucket_width)
     if not bucket_width:
         return model.predict(data.map(lambda tokens, label: tokens), verbose=0)
     step = _length_step(model)
-    batches = [np.asarray(step(tf.cast(tokens, tf.int32))) for tokens, _ in data]
+    batches = [np.asarray(step(tf.cast(tokens, tf.int32))) for tokens, _ in data]  # x may be int64
     scores = np.concatenate(batches) if batches else np.zeros((0, 1), np.float32)
     result = np.empty_like(scores)
     result[np.argsort(sequence_lengths(x), kind="stable")] = scores

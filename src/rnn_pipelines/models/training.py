@@ -66,6 +66,8 @@ def progress_logger(name: str, epochs: int) -> Any:
     from rnn_pipelines import logs as run_logs
 
     class EpochProgress(keras.callbacks.Callback):
+        # a per-step hook: Keras hands it the step's logs as Python numbers, as it already does for
+        # BackupAndRestore and ModelCheckpoint (their batch hooks keep the fit's callbacks synchronous)
         def on_train_begin(self, logs: dict | None = None) -> None:
             self.started = time.perf_counter()
             self.label = f"{run_logs.current_row()}{name}"
@@ -83,7 +85,7 @@ def progress_logger(name: str, epochs: int) -> Any:
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
             if self.bar is not None:
                 self.bar.close()
-            values = " ".join(f"{k}={v:.4f}" for k, v in sorted((logs or {}).items()))
+            values = run_logs.shown_values(dict(sorted((logs or {}).items())))
             now = time.perf_counter()
             left = epochs - epoch - 1
             eta = (

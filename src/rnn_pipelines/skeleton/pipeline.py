@@ -74,8 +74,10 @@ def variant_pipeline(release: Release, variant: str) -> Pipeline:
 
 
 def _renamed(names: Inputs | Outputs, mapping: Mapping[str, str]) -> Any:
-    if names is None or isinstance(names, str):
-        return mapping.get(names, names) if names is not None else None
+    if names is None:
+        return None
+    if isinstance(names, str):
+        return mapping.get(names, names)
     if isinstance(names, list):
         return [mapping.get(n, n) for n in names]
     return {key: mapping.get(value, value) for key, value in names.items()}

@@ -4,7 +4,7 @@ test accuracy against the best linear row, and served on raw strings."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -46,6 +46,32 @@ from rnn_pipelines.skeleton.release import TRAINED, Criterion, Release, Rows, St
 SPLITS = ["sentiment.train", "sentiment.validation", "sentiment.test"]
 
 
+def baseline_pipeline(
+    name: str, *, train: Callable, train_inputs: list[str], evaluate: Callable, scores: bool
+) -> Pipeline:
+    """A linear baseline's training and scoring, namespaced ``sentiment.<name>`` like a variant:
+    ``.model``, ``.training_summary``, ``.metrics`` (and ``.scores`` when hybrids can blend it)."""
+    row = f"sentiment.{name}"
+    return Pipeline(
+        [
+            Node(
+                train,
+                inputs=train_inputs,
+                outputs=[f"{row}.model", f"{row}.training_summary"],
+                name=train.__name__,
+                namespace=row,
+            ),
+            Node(
+                evaluate,
+                inputs=[f"{row}.model", "sentiment.validation", "sentiment.test", f"{row}.training_summary"],
+                outputs=[f"{row}.metrics", f"{row}.scores"] if scores else f"{row}.metrics",
+                name=evaluate.__name__,
+                namespace=row,
+            ),
+        ]
+    )
+
+
 def hybrid_pipeline(hybrid: str, members: list[str]) -> Pipeline:
     """One hybrid, namespaced ``sentiment.<hybrid>``: the blend of its members fitted on validation
     (``.blend``), its scorecard (``.metrics``) and its nested MLflow run (``.mlflow_run``)."""
@@ -82,48 +108,18 @@ def rows(variants: list[str], parameters: Mapping[str, Any]) -> Rows:
     """The linear baselines (TF-IDF + LR, NBSVM) and, when there are variants, the hybrids
     (``sentiment.hybrids``: name → ``{blend: [members]}``)."""
     blends = hybrid_members(parameters.get("hybrids")) if variants else {}
-    tfidf, nbsvm = "sentiment.linear_tfidf", "sentiment.nbsvm"  # namespaced like a variant
-    baselines = Pipeline(
-        [
-            Node(
-                train_linear_challenger,
-                inputs=["sentiment.train", "params:sentiment.linear_challenger"],
-                outputs=[f"{tfidf}.model", f"{tfidf}.training_summary"],
-                name="train_linear_challenger",
-                namespace=tfidf,
-            ),
-            Node(
-                evaluate_linear_challenger,
-                inputs=[
-                    f"{tfidf}.model",
-                    "sentiment.validation",
-                    "sentiment.test",
-                    f"{tfidf}.training_summary",
-                ],
-                outputs=f"{tfidf}.metrics",
-                name="evaluate_linear_challenger",
-                namespace=tfidf,
-            ),
-            Node(
-                train_nbsvm,
-                inputs=["sentiment.train", "sentiment.validation", "params:sentiment.nbsvm"],
-                outputs=[f"{nbsvm}.model", f"{nbsvm}.training_summary"],
-                name="train_nbsvm",
-                namespace=nbsvm,
-            ),
-            Node(
-                evaluate_nbsvm,
-                inputs=[
-                    f"{nbsvm}.model",
-                    "sentiment.validation",
-                    "sentiment.test",
-                    f"{nbsvm}.training_summary",
-                ],
-                outputs=[f"{nbsvm}.metrics", f"{nbsvm}.scores"],  # scores: hybrids can blend it
-                name="evaluate_nbsvm",
-                namespace=nbsvm,
-            ),
-        ]
+    baselines = baseline_pipeline(
+        "linear_tfidf",
+        train=train_linear_challenger,
+        train_inputs=["sentiment.train", "params:sentiment.linear_challenger"],
+        evaluate=evaluate_linear_challenger,
+        scores=False,
+    ) + baseline_pipeline(
+        "nbsvm",
+        train=train_nbsvm,
+        train_inputs=["sentiment.train", "sentiment.validation", "params:sentiment.nbsvm"],
+        evaluate=evaluate_nbsvm,
+        scores=True,  # hybrids can blend it
     )
     hybrids = sum((hybrid_pipeline(h, m) for h, m in blends.items()), start=Pipeline([]))
     return Rows(
